@@ -1,0 +1,40 @@
+// Builds the single-file instance bundle and the development entry with esbuild.
+import { build } from "esbuild";
+import { readFileSync, chmodSync, existsSync } from "node:fs";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+
+// The AWS SDK warns on Node 20 about future releases; users' deploy logs must not carry it.
+// Set before any SDK module is evaluated, and only when the user has not chosen otherwise.
+const banner = [
+  "#!/usr/bin/env node",
+  `// eb-migrate ${pkg.version} — https://github.com/eb-migrate/eb-migrate (single-file bundle, Node >= 20)`,
+  'if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";',
+].join("\n");
+
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  mainFields: ["module", "main"],
+  legalComments: "none",
+  define: { __EB_MIGRATE_VERSION__: JSON.stringify(pkg.version) },
+  banner: { js: banner },
+  logLevel: "warning",
+};
+
+// What runs on instances: only Node built-ins at run time.
+await build({ ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/eb-migrate.cjs", minify: true });
+
+// Development entry: sandbox and demo on top of every instance command. dynalite (and its
+// storage engine) stays an external package so it never inflates the instance bundle.
+const dev = { ...common, external: ["dynalite"], minify: false, sourcemap: "inline" };
+await build({ ...dev, entryPoints: ["src/dev/main.ts"], outfile: "dist/eb-migrate-dev.cjs" });
+for (const f of ["dist/eb-migrate.cjs", "dist/eb-migrate-dev.cjs"]) chmodSync(f, 0o755);
+
+// Measurement tools, each its own entry (they drive the built bundle as child processes).
+for (const name of ["bench", "chaos"]) {
+  const entry = `src/${name}/main.ts`;
+  if (existsSync(entry)) await build({ ...dev, entryPoints: [entry], outfile: `dist/${name}.cjs` });
+}

@@ -1,0 +1,251 @@
+// The EB_MIGRATE_* settings: one table of names, flags, defaults and validators; resolved and
+// checked before anything else happens (a bad value is exit 2 with nothing written or run).
+import { parse as parseShellWords } from "shell-quote";
+import { ConfigError } from "../cli/errors.js";
+
+export const DEFAULT_COMMAND = "python manage.py migrate --noinput";
+export const DEFAULT_TABLE = "eb-migrate";
+export const DEFAULT_LEASE_SECONDS = 30;
+/** Below EB's default 600 s command timeout, so our own message wins over EB's kill. */
+export const DEFAULT_WAIT_TIMEOUT_SECONDS = 540;
+
+export type Mode = "local" | "ecs";
+export type Fallback = "oldest-instance" | "off";
+export type LogFormat = "text" | "json";
+
+export interface CapacityProviderItem {
+  capacityProvider: string;
+  weight?: number;
+  base?: number;
+}
+
+export interface Settings {
+  /** The release command as an argv (or, with `shell`, one string for /bin/sh -c). */
+  command: string[];
+  commandText: string;
+  /** Whether `command` came from the default (then `python` may resolve to EB's virtualenv). */
+  commandIsDefault: boolean;
+  shell: boolean;
+  mode: Mode;
+  table: string;
+  leaseSeconds: number;
+  waitTimeoutSeconds: number;
+  fallback: Fallback;
+  disabled: boolean;
+  logFormat: LogFormat;
+  debug: boolean;
+  ecs: {
+    cluster?: string;
+    taskDefinition?: string;
+    container?: string;
+    subnets: string[];
+    securityGroups: string[];
+    assignPublicIp?: "ENABLED" | "DISABLED";
+    launchType?: "FARGATE" | "EC2" | "EXTERNAL";
+    capacityProviderStrategy: CapacityProviderItem[];
+    platformVersion?: string;
+  };
+}
+
+type Raw = string;
+type Parsed = string | number | boolean | string[] | CapacityProviderItem[] | undefined;
+
+export interface SettingSpec {
+  /** Suffix after EB_MIGRATE_ (the environment property) and the kebab-case flag. */
+  name: string;
+  flag: string;
+  default: string | undefined;
+  /** What is allowed, as shown in the error message and the README's table. */
+  allowed: string;
+  description: string;
+  parse(raw: Raw): Parsed | Invalid;
+}
+
+class Invalid {
+  constructor(readonly reason?: string) {}
+}
+
+const int = (min: number, max: number) => (raw: Raw) => {
+  if (!/^\d+$/.test(raw.trim())) return new Invalid();
+  const n = Number(raw.trim());
+  return n >= min && n <= max ? n : new Invalid();
+};
+const oneOf =
+  <T extends string>(...values: T[]) =>
+  (raw: Raw) => {
+    const v = raw.trim();
+    return (values as string[]).includes(v) ? v : (values as string[]).includes(v.toLowerCase()) ? v.toLowerCase() : new Invalid();
+  };
+const bool = (raw: Raw) => {
+  const v = raw.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(v)) return true;
+  if (["", "0", "false", "no", "off"].includes(v)) return false;
+  return new Invalid();
+};
+const nonEmpty = (raw: Raw) => (raw.trim() === "" ? new Invalid() : raw.trim());
+const list = (pattern: RegExp) => (raw: Raw) => {
+  const items = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  const bad = items.find((s) => !pattern.test(s));
+  return bad === undefined ? items : new Invalid(`"${bad}" does not look right`);
+};
+const capacityProviders = (raw: Raw) => {
+  const out: CapacityProviderItem[] = [];
+  for (const part of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const [name, weight, base, extra] = part.split(":");
+    if (!name || extra !== undefined) return new Invalid(`"${part}" is not provider[:weight[:base]]`);
+    const item: CapacityProviderItem = { capacityProvider: name };
+    for (const [key, value] of [["weight", weight], ["base", base]] as const) {
+      if (value === undefined) continue;
+      if (!/^\d+$/.test(value)) return new Invalid(`"${part}" has a ${key} that is not a whole number`);
+      item[key] = Number(value);
+    }
+    out.push(item);
+  }
+  return out;
+};
+
+export const SETTINGS: readonly SettingSpec[] = [
+  { name: "COMMAND", flag: "command", default: DEFAULT_COMMAND, allowed: "a command line", description: "The release command. Run as an argv (no shell) unless EB_MIGRATE_SHELL is true.", parse: nonEmpty },
+  { name: "SHELL", flag: "shell", default: "false", allowed: "true or false", description: "Run the command through /bin/sh -c (pipes, &&, variables).", parse: bool },
+  { name: "MODE", flag: "mode", default: "local", allowed: "local or ecs", description: "local: the leader runs the command itself; ecs: the leader runs it as a one-off ECS task.", parse: oneOf("local", "ecs") },
+  { name: "TABLE", flag: "table", default: DEFAULT_TABLE, allowed: "a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)", description: "The DynamoDB table holding the lease and the release records.", parse: (raw) => (/^[A-Za-z0-9_.-]{3,255}$/.test(raw.trim()) ? raw.trim() : new Invalid()) },
+  { name: "LEASE_SECONDS", flag: "lease-seconds", default: String(DEFAULT_LEASE_SECONDS), allowed: "a whole number from 3 to 3600", description: "How long a lease that is no longer renewed is respected before another instance takes over. The holder renews it every third of this.", parse: int(3, 3600) },
+  { name: "WAIT_TIMEOUT_SECONDS", flag: "wait-timeout-seconds", default: String(DEFAULT_WAIT_TIMEOUT_SECONDS), allowed: "a whole number from 1 to 86400", description: "How long any instance waits for the release (followers) or the command (leader) before exit 3. Keep it below EB's command timeout (600 s by default).", parse: int(1, 86400) },
+  { name: "FALLBACK", flag: "fallback", default: "oldest-instance", allowed: "oldest-instance or off", description: "When the table cannot be used: the oldest InService instance of the Auto Scaling group runs the command, or (off) every instance exits 4.", parse: oneOf("oldest-instance", "off") },
+  { name: "DISABLED", flag: "disabled", default: "false", allowed: "true or false", description: "Skip everything and exit 0 (an escape hatch for one deployment).", parse: bool },
+  { name: "LOG_FORMAT", flag: "log-format", default: "text", allowed: "text or json", description: "Log lines as text or as JSON lines.", parse: oneOf("text", "json") },
+  { name: "DEBUG", flag: "debug", default: "false", allowed: "true or false", description: "Also log every decision and AWS call.", parse: bool },
+  { name: "ECS_CLUSTER", flag: "ecs-cluster", default: undefined, allowed: "a cluster name or ARN", description: "ecs mode: the cluster to run the task in.", parse: nonEmpty },
+  { name: "ECS_TASK_DEFINITION", flag: "ecs-task-definition", default: undefined, allowed: "family, family:revision or an ARN", description: "ecs mode: the task definition (never re-registered by eb-migrate).", parse: nonEmpty },
+  { name: "ECS_CONTAINER", flag: "ecs-container", default: undefined, allowed: "a container name", description: "ecs mode: the container that runs the command (default: the essential one).", parse: nonEmpty },
+  { name: "ECS_SUBNETS", flag: "ecs-subnets", default: "", allowed: "comma-separated subnet-… ids", description: "ecs mode (awsvpc): subnets for the task.", parse: list(/^subnet-[0-9a-zA-Z]+$/) },
+  { name: "ECS_SECURITY_GROUPS", flag: "ecs-security-groups", default: "", allowed: "comma-separated sg-… ids", description: "ecs mode (awsvpc): security groups for the task.", parse: list(/^sg-[0-9a-zA-Z]+$/) },
+  { name: "ECS_ASSIGN_PUBLIC_IP", flag: "ecs-assign-public-ip", default: undefined, allowed: "ENABLED or DISABLED", description: "ecs mode (awsvpc): whether the task gets a public IP.", parse: (raw) => { const v = raw.trim().toUpperCase(); return v === "ENABLED" || v === "DISABLED" ? v : new Invalid(); } },
+  { name: "ECS_LAUNCH_TYPE", flag: "ecs-launch-type", default: undefined, allowed: "FARGATE, EC2 or EXTERNAL", description: "ecs mode: launch type (or give a capacity provider strategy instead).", parse: (raw) => { const v = raw.trim().toUpperCase(); return v === "FARGATE" || v === "EC2" || v === "EXTERNAL" ? v : new Invalid(); } },
+  { name: "ECS_CAPACITY_PROVIDER_STRATEGY", flag: "ecs-capacity-provider-strategy", default: "", allowed: "provider[:weight[:base]],…", description: "ecs mode: capacity provider strategy, e.g. FARGATE_SPOT:3,FARGATE:1:1.", parse: capacityProviders },
+  { name: "ECS_PLATFORM_VERSION", flag: "ecs-platform-version", default: undefined, allowed: "a Fargate platform version", description: "ecs mode (Fargate): platform version, e.g. LATEST.", parse: nonEmpty },
+];
+
+/** Environment variables read by eb-migrate that are not settings of the release. */
+export const OTHER_VARIABLES = ["EB_MIGRATE_ROOT"] as const;
+
+export const ENV_PREFIX = "EB_MIGRATE_";
+
+export type FlagValues = Record<string, string | boolean | undefined>;
+
+/**
+ * Settings from environment properties, overridden by CLI flags. Every problem is found
+ * before anything runs; the first one is thrown as a ConfigError naming setting, value and
+ * what is allowed.
+ */
+export function resolveSettings(env: NodeJS.ProcessEnv, flags: FlagValues = {}): Settings {
+  const known = new Set([...SETTINGS.map((s) => ENV_PREFIX + s.name), ...OTHER_VARIABLES]);
+  for (const key of Object.keys(env)) {
+    if (key.startsWith(ENV_PREFIX) && !known.has(key)) {
+      const hint = closest(key, [...known]);
+      throw new ConfigError(`${key} is not an eb-migrate setting${hint ? ` (did you mean ${hint}?)` : ""}; remove or rename it`);
+    }
+  }
+  const values = new Map<string, Parsed>();
+  for (const spec of SETTINGS) {
+    const flag = flags[spec.flag];
+    const fromFlag = flag !== undefined;
+    const raw = fromFlag ? (typeof flag === "boolean" ? String(flag) : flag) : env[ENV_PREFIX + spec.name] ?? spec.default;
+    if (raw === undefined) {
+      values.set(spec.name, undefined);
+      continue;
+    }
+    const parsed = spec.parse(raw);
+    if (parsed instanceof Invalid) {
+      const where = fromFlag ? `--${spec.flag}` : `${ENV_PREFIX}${spec.name}`;
+      const reason = parsed.reason ? ` (${parsed.reason})` : "";
+      throw new ConfigError(`${where}=${JSON.stringify(raw)} is not valid${reason}: expected ${spec.allowed}`);
+    }
+    values.set(spec.name, parsed);
+  }
+  const get = <T extends Parsed>(name: string) => values.get(name) as T;
+  const commandText = get<string>("COMMAND");
+  const shell = get<boolean>("SHELL");
+  const settings: Settings = {
+    command: shell ? [commandText] : splitCommand(commandText),
+    commandText,
+    commandIsDefault: commandText === DEFAULT_COMMAND,
+    shell,
+    mode: get<Mode>("MODE"),
+    table: get<string>("TABLE"),
+    leaseSeconds: get<number>("LEASE_SECONDS"),
+    waitTimeoutSeconds: get<number>("WAIT_TIMEOUT_SECONDS"),
+    fallback: get<Fallback>("FALLBACK"),
+    disabled: get<boolean>("DISABLED"),
+    logFormat: get<LogFormat>("LOG_FORMAT"),
+    debug: get<boolean>("DEBUG"),
+    ecs: {
+      cluster: get<string | undefined>("ECS_CLUSTER"),
+      taskDefinition: get<string | undefined>("ECS_TASK_DEFINITION"),
+      container: get<string | undefined>("ECS_CONTAINER"),
+      subnets: get<string[]>("ECS_SUBNETS"),
+      securityGroups: get<string[]>("ECS_SECURITY_GROUPS"),
+      assignPublicIp: get<"ENABLED" | "DISABLED" | undefined>("ECS_ASSIGN_PUBLIC_IP"),
+      launchType: get<"FARGATE" | "EC2" | "EXTERNAL" | undefined>("ECS_LAUNCH_TYPE"),
+      capacityProviderStrategy: get<CapacityProviderItem[]>("ECS_CAPACITY_PROVIDER_STRATEGY"),
+      platformVersion: get<string | undefined>("ECS_PLATFORM_VERSION"),
+    },
+  };
+  checkCombinations(settings);
+  return settings;
+}
+
+function checkCombinations(s: Settings): void {
+  if (s.waitTimeoutSeconds <= s.leaseSeconds) {
+    throw new ConfigError(
+      `EB_MIGRATE_WAIT_TIMEOUT_SECONDS=${s.waitTimeoutSeconds} must be greater than EB_MIGRATE_LEASE_SECONDS=${s.leaseSeconds}, or a follower gives up before it may take over a lost lease`,
+    );
+  }
+  if (s.ecs.launchType && s.ecs.capacityProviderStrategy.length > 0) {
+    throw new ConfigError("EB_MIGRATE_ECS_LAUNCH_TYPE and EB_MIGRATE_ECS_CAPACITY_PROVIDER_STRATEGY exclude each other (as in RunTask); set only one");
+  }
+}
+
+/** Splits a command line into an argv like a POSIX shell would, refusing shell operators. */
+export function splitCommand(text: string): string[] {
+  const parts = parseShellWords(text, (name) => `$${name}`);
+  const argv: string[] = [];
+  for (const part of parts) {
+    if (typeof part === "string") argv.push(part);
+    else if ("op" in part && part.op === "glob") argv.push(part.pattern);
+    else {
+      throw new ConfigError(
+        `EB_MIGRATE_COMMAND=${JSON.stringify(text)} uses shell syntax (${"op" in part ? part.op : "comment"}); set EB_MIGRATE_SHELL=true to run it through /bin/sh`,
+      );
+    }
+  }
+  if (argv.length === 0) throw new ConfigError(`EB_MIGRATE_COMMAND is empty: expected a command line`);
+  return argv;
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return bestDistance <= 3 ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const temp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = temp;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,28 @@
+// What running the release command produced, whichever way it ran (local child or ECS task):
+// one result shape for success and failure, like execa's.
+
+export interface ExecutionResult {
+  /** Exit code of the command (local) or of the chosen container (ecs); null when none. */
+  exitCode: number | null;
+  /** Signal that ended the local child, if any. */
+  signal?: string;
+  /** The last lines of output (already redacted), oldest first. */
+  outputTail: string[];
+  durationMs: number;
+  timedOut: boolean;
+  /** Stopped because we received SIGTERM/SIGINT (forwarded to the child / StopTask). */
+  interrupted?: string;
+  /** Why there is no exit code, or other facts for the failure message (stopCode, reason...). */
+  detail?: string;
+  /** ecs: the task that ran. */
+  taskArn?: string;
+}
+
+export interface ExecutionHooks {
+  /** Each output line as it arrives (already redacted). */
+  onLine(line: string): void;
+  /** ecs: called once RunTask returned a task, before waiting; the runner records the ARN. */
+  onTaskStarted?(taskArn: string): Promise<void>;
+}
+
+export const OUTPUT_TAIL_LINES = 50;
