@@ -1,13 +1,33 @@
-// `eb-migrate init` — not built yet.
+// `eb-migrate init`: writes the predeploy hook, the bundle and the ebextension into a Django app.
+import { resolve } from "node:path";
 import type { CommandSpec } from "../cli/command.js";
-import { ConfigError } from "../cli/errors.js";
+import { ExitCode } from "../cli/errors.js";
+import { bundleCandidates, findBundle } from "../scaffold/bundle.js";
+import { formatInitReport, runInit } from "../scaffold/init.js";
 
 export const initCommand: CommandSpec = {
   name: "init",
-  summary: "(not built yet)",
-  usage: "eb-migrate init",
-  options: {},
-  async run() {
-    throw new ConfigError("this command is not built yet");
+  summary: "Add eb-migrate to a Django app: predeploy hook, bundle, .ebextensions config",
+  usage: "eb-migrate init [--dir D] [--dry-run] [--force] [--container-commands] [--no-resources]",
+  options: {
+    dir: { type: "string" },
+    "dry-run": { type: "boolean" },
+    force: { type: "boolean" },
+    "container-commands": { type: "boolean" },
+    "no-resources": { type: "boolean" },
+  },
+  async run(ctx, args) {
+    const dir = resolve(ctx.cwd, typeof args.values.dir === "string" ? args.values.dir : ".");
+    const bundle = await findBundle(bundleCandidates());
+    const result = await runInit({
+      dir,
+      dryRun: args.values["dry-run"] === true,
+      force: args.values.force === true,
+      containerCommands: args.values["container-commands"] === true,
+      resources: args.values["no-resources"] !== true,
+      bundle,
+    });
+    ctx.stdout.write(formatInitReport(result));
+    return ExitCode.ok;
   },
 };

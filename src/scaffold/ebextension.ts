@@ -1,0 +1,155 @@
+// The text of .ebextensions/eb-migrate.config: Node.js on the instance, eb-migrate's log in
+// `eb logs`, and (unless --no-resources) the lease table and the instance role's policy.
+import { ENV_PREFIX, SETTINGS } from "../config/settings.js";
+import { tableDefinition, TTL_ATTRIBUTE } from "../election/table.js";
+import { cloudFormationPolicyDocument, POLICY_RESOURCE, TABLE_RESOURCE } from "./policy.js";
+import { CONTAINER_COMMAND_SCRIPT_PATH, FIND_NODE_FUNCTION, LOG_FILE, MINIMUM_NODE_MAJOR } from "./hook-script.js";
+import { toYaml, type YamlValue } from "./yaml.js";
+
+export const EBEXTENSION_PATH = ".ebextensions/eb-migrate.config";
+export const FIND_NODE_SCRIPT = "/opt/eb-migrate/find-node.sh";
+/** The instance profile EB's console and EB CLI create; its role has the same name. */
+export const DEFAULT_INSTANCE_PROFILE = "aws-elasticbeanstalk-ec2-role";
+
+export interface EbextensionOptions {
+  version: string;
+  /** Run eb-migrate from container_commands (the predeploy hook is then not written). */
+  containerCommands: boolean;
+  /** Create the DynamoDB table and the instance role's policy with CloudFormation. */
+  resources: boolean;
+}
+
+export function ebextensionConfig(options: EbextensionOptions): string {
+  const sections = [header(options.version), files(), commands()];
+  if (options.containerCommands) sections.push(containerCommands());
+  if (options.resources) sections.push(resources(), optionSettings());
+  sections.push(settingsReference(options.resources));
+  return sections.join("\n");
+}
+
+function header(version: string): string {
+  return `# eb-migrate ${version}: a release phase for this Elastic Beanstalk environment (see docs/init.md).
+# Written by \`eb-migrate init\`; later runs keep your edits unless you pass --force.
+# The deployment command timeout (aws:elasticbeanstalk:command Timeout) is left as you set it:
+# eb-migrate gives up waiting after EB_MIGRATE_WAIT_TIMEOUT_SECONDS, below EB's 600 s default.
+`;
+}
+
+function indent(text: string, spaces: number): string {
+  const pad = " ".repeat(spaces);
+  return text
+    .split("\n")
+    .map((line) => (line === "" ? line : pad + line))
+    .join("\n");
+}
+
+function files(): string {
+  const findNode = `#!/bin/bash\n# Prints the path of a Node.js >= ${MINIMUM_NODE_MAJOR}, or fails (eb-migrate's install check).\nset -uo pipefail\n${FIND_NODE_FUNCTION}\nfind_node\n`;
+  return `files:
+  ${FIND_NODE_SCRIPT}:
+    mode: "000755"
+    owner: root
+    group: root
+    content: |
+${indent(findNode, 6)}
+  # Adds eb-migrate's log to \`eb logs\` (tail) and to full log bundles.
+  /opt/elasticbeanstalk/tasks/taillogs.d/eb-migrate.conf:
+    mode: "000644"
+    owner: root
+    group: root
+    content: |
+      ${LOG_FILE}
+  /opt/elasticbeanstalk/tasks/bundlelogs.d/eb-migrate.conf:
+    mode: "000644"
+    owner: root
+    group: root
+    content: |
+      ${LOG_FILE}
+`;
+}
+
+function commands(): string {
+  return `commands:
+  # Amazon Linux 2023: Node.js ${MINIMUM_NODE_MAJOR} from the distribution (nodejs20 installs /usr/bin/node-20
+  # and, through alternatives, /usr/bin/node). Skipped when a Node >= ${MINIMUM_NODE_MAJOR} is already there.
+  eb_migrate_01_install_node:
+    command: dnf install -y nodejs20
+    test: "[ -x /usr/bin/dnf ] && ! ${FIND_NODE_SCRIPT} >/dev/null"
+  # Amazon Linux 2 has glibc 2.26; Node.js >= 18 release binaries need glibc 2.28 and its
+  # repositories (amazon-linux-extras included) offer no Node 20. Nothing is downloaded for you:
+  # move to an Amazon Linux 2023 platform, or install a Node >= ${MINIMUM_NODE_MAJOR} built for glibc 2.17
+  # (the Node.js unofficial-builds "glibc-217" x64 tarball) to /usr/local/bin/node or /opt/nodejs.
+  # Until then the predeploy hook stops the deployment with exit 2 and this advice.
+  eb_migrate_02_node_missing_on_amazon_linux_2:
+    command: echo "eb-migrate - no Node.js ${MINIMUM_NODE_MAJOR}+ and no dnf (Amazon Linux 2?) - see the comment in ${EBEXTENSION_PATH}" >&2
+    test: "[ ! -x /usr/bin/dnf ] && ! ${FIND_NODE_SCRIPT} >/dev/null"
+`;
+}
+
+function containerCommands(): string {
+  return `container_commands:
+  # No leader_only: eb-migrate elects its own leader on every deployment and the other
+  # instances wait for it. Runs before the predeploy hooks; if the hook is installed too, the
+  # second run in the same deployment finds the release done and exits 0 at once.
+  eb_migrate_release:
+    command: bash ${CONTAINER_COMMAND_SCRIPT_PATH}
+`;
+}
+
+/** CloudFormation resources: the table with a generated name, and the role's policy. */
+export function resourcesValue(): Record<string, YamlValue> {
+  const { AttributeDefinitions, KeySchema, BillingMode } = tableDefinition("unused");
+  return {
+    [TABLE_RESOURCE]: {
+      Type: "AWS::DynamoDB::Table",
+      Properties: {
+        AttributeDefinitions: AttributeDefinitions.map((a) => ({ ...a })),
+        KeySchema: KeySchema.map((k) => ({ ...k })),
+        BillingMode,
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      },
+    },
+    [POLICY_RESOURCE]: {
+      Type: "AWS::IAM::ManagedPolicy",
+      Properties: {
+        Description: "eb-migrate: the lease table and the read calls of the release phase (see eb-migrate policy)",
+        Roles: [
+          {
+            "Fn::GetOptionSetting": {
+              Namespace: "aws:autoscaling:launchconfiguration",
+              OptionName: "IamInstanceProfile",
+              DefaultValue: DEFAULT_INSTANCE_PROFILE,
+            },
+          },
+        ],
+        PolicyDocument: cloudFormationPolicyDocument() as unknown as YamlValue,
+      },
+    },
+  };
+}
+
+function resources(): string {
+  return `# The lease table (named by CloudFormation, so environments never share one) and a managed
+# policy attached to the instance profile's role. Assumes the role has the instance profile's
+# name, as the console's ${DEFAULT_INSTANCE_PROFILE} does; otherwise edit Roles below or run
+# \`eb-migrate init --no-resources\` and attach the \`eb-migrate policy\` output yourself.
+Resources:
+${toYaml(resourcesValue(), 2)}`;
+}
+
+function optionSettings(): string {
+  return `option_settings:
+  aws:elasticbeanstalk:application:environment:
+    # Lowest precedence: an EB_MIGRATE_TABLE set in the console or with \`eb setenv\` wins.
+    ${ENV_PREFIX}TABLE: '\`{"Ref" : "${TABLE_RESOURCE}"}\`'
+`;
+}
+
+function settingsReference(resources: boolean): string {
+  const width = Math.max(...SETTINGS.map((s) => s.name.length)) + ENV_PREFIX.length;
+  const rows = SETTINGS.map((s) => `#   ${(ENV_PREFIX + s.name).padEnd(width)}  ${s.default === undefined || s.default === "" ? "(not set)" : s.default}`);
+  const table = resources ? "" : `# Set ${ENV_PREFIX}TABLE to a table you created (see \`eb-migrate policy\` and docs/init.md).\n`;
+  return `# Settings are environment properties (console, \`eb setenv\`); defaults:
+${rows.join("\n")}
+${table}`;
+}

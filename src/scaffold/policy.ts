@@ -1,0 +1,239 @@
+// The IAM permissions the instance role needs, kept in ONE table (POLICY_ACTIONS) and rendered
+// two ways: plain ARNs for `eb-migrate policy`, CloudFormation intrinsics for the ebextension.
+import type { Mode } from "../config/settings.js";
+
+/** What a statement's Resource points at; each renderer maps a kind to an ARN. */
+export type ResourceKind =
+  | "table"
+  | "environment"
+  | "taskDefinition"
+  | "task"
+  | "logStreams"
+  | "logGroup"
+  | "any";
+
+export interface ActionGroup {
+  sid: string;
+  /** Which mode needs it: "both" groups are in every policy. */
+  mode: Mode | "both";
+  actions: readonly string[];
+  resource: ResourceKind;
+  condition?: Record<string, Record<string, string>>;
+  /** Why the runner (or doctor/status) calls these; shown in docs and `policy`. */
+  why: string;
+}
+
+/**
+ * Every AWS call eb-migrate makes on an instance. Whoever adds a call to the runner adds its
+ * action here; `policy`, the ebextension and docs/init.md follow.
+ *
+ * Resource-level permissions (AWS Service Authorization Reference / EB developer guide):
+ * - DynamoDB item and table actions accept the table ARN.
+ * - Auto Scaling Describe* and EC2 Describe* accept only "*".
+ * - elasticbeanstalk:DescribeEnvironments, DescribeEnvironmentResources and
+ *   DescribeConfigurationSettings accept the `environment` resource
+ *   (arn:...:environment/<application>/<environment>).
+ * - ecs:RunTask accepts the task definition ARN; DescribeTasks and StopTask accept task ARNs;
+ *   DescribeTaskDefinition accepts only "*".
+ * - logs:GetLogEvents accepts the log-stream ARN, DescribeLogStreams the log-group ARN.
+ */
+export const POLICY_ACTIONS: readonly ActionGroup[] = [
+  {
+    sid: "EbMigrateLeaseTable",
+    mode: "both",
+    actions: [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:Scan",
+      "dynamodb:DescribeTable",
+      "dynamodb:DescribeTimeToLive",
+    ],
+    resource: "table",
+    why: "the lease and the release records (Get/Put/Update/DeleteItem), `status` history (Scan), `doctor` checks (DescribeTable, DescribeTimeToLive)",
+  },
+  {
+    sid: "EbMigrateAutoScalingRead",
+    mode: "both",
+    actions: ["autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups"],
+    resource: "any",
+    why: "is the lease holder still InService; the oldest InService instance for the fallback election",
+  },
+  {
+    sid: "EbMigrateEc2Read",
+    mode: "both",
+    actions: ["ec2:DescribeInstances", "ec2:DescribeTags"],
+    resource: "any",
+    why: "this instance's environment and Auto Scaling group tags; launch times for the fallback",
+  },
+  {
+    sid: "EbMigrateEnvironmentRead",
+    mode: "both",
+    actions: [
+      "elasticbeanstalk:DescribeEnvironments",
+      "elasticbeanstalk:DescribeEnvironmentResources",
+      "elasticbeanstalk:DescribeConfigurationSettings",
+    ],
+    resource: "environment",
+    why: "the environment's id, Auto Scaling group and (ecs mode) the environment properties passed to the task without copying them into a task definition",
+  },
+  {
+    sid: "EbMigrateRunTask",
+    mode: "ecs",
+    actions: ["ecs:RunTask"],
+    resource: "taskDefinition",
+    why: "start the one-off release task",
+  },
+  {
+    sid: "EbMigrateWatchTask",
+    mode: "ecs",
+    actions: ["ecs:DescribeTasks", "ecs:StopTask"],
+    resource: "task",
+    why: "wait for STOPPED and read the exit code; stop the task when the deploy is cancelled",
+  },
+  {
+    sid: "EbMigrateReadTaskDefinition",
+    mode: "ecs",
+    actions: ["ecs:DescribeTaskDefinition"],
+    resource: "any",
+    why: "find the container and its awslogs log group",
+  },
+  {
+    sid: "EbMigrateTaskLogStreams",
+    mode: "ecs",
+    actions: ["logs:DescribeLogStreams"],
+    resource: "logGroup",
+    why: "find the task's log stream",
+  },
+  {
+    sid: "EbMigrateTaskLogEvents",
+    mode: "ecs",
+    actions: ["logs:GetLogEvents"],
+    resource: "logStreams",
+    why: "stream the task's output into the deploy log",
+  },
+  {
+    sid: "EbMigratePassTaskRoles",
+    mode: "ecs",
+    actions: ["iam:PassRole"],
+    resource: "any",
+    condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+    why: "RunTask passes the task definition's task and execution roles to ECS (and only to ECS)",
+  },
+];
+
+export interface IamStatement<V> {
+  Sid: string;
+  Effect: "Allow";
+  Action: string[];
+  Resource: V;
+  Condition?: Record<string, Record<string, string>>;
+}
+
+export interface IamPolicy<V> {
+  Version: "2012-10-17";
+  Statement: IamStatement<V>[];
+}
+
+/** Builds a policy from POLICY_ACTIONS with the caller's way of naming resources. */
+export function buildPolicy<V>(mode: Mode, arn: (kind: ResourceKind) => V): IamPolicy<V> {
+  return {
+    Version: "2012-10-17",
+    Statement: POLICY_ACTIONS.filter((g) => g.mode === "both" || g.mode === mode).map((g) => ({
+      Sid: g.sid,
+      Effect: "Allow" as const,
+      Action: [...g.actions],
+      Resource: arn(g.resource),
+      ...(g.condition ? { Condition: g.condition } : {}),
+    })),
+  };
+}
+
+export interface PolicyOptions {
+  table: string;
+  mode: Mode;
+  region?: string;
+  account?: string;
+  /** The Elastic Beanstalk environment's name (any environment when absent). */
+  environmentName?: string;
+  ecs?: {
+    /** Family, family:revision or ARN; RunTask is limited to the family when given. */
+    taskDefinition?: string;
+    logGroup?: string;
+  };
+}
+
+/** The policy document with literal ARNs (`*` where region, account or a name is unknown). */
+export function policyDocument(options: PolicyOptions): IamPolicy<string> {
+  const region = options.region ?? "*";
+  const account = options.account ?? "*";
+  const partition = partitionOf(options.region);
+  const family = options.ecs?.taskDefinition ? taskDefinitionFamily(options.ecs.taskDefinition) : "*";
+  const logGroup = options.ecs?.logGroup ?? "*";
+  return buildPolicy(options.mode, (kind) => {
+    switch (kind) {
+      case "table":
+        return `arn:${partition}:dynamodb:${region}:${account}:table/${options.table}`;
+      case "environment":
+        return `arn:${partition}:elasticbeanstalk:${region}:${account}:environment/*/${options.environmentName ?? "*"}`;
+      case "taskDefinition":
+        return `arn:${partition}:ecs:${region}:${account}:task-definition/${family}:*`;
+      case "task":
+        return `arn:${partition}:ecs:${region}:${account}:task/*`;
+      case "logGroup":
+        return `arn:${partition}:logs:${region}:${account}:log-group:${logGroup}:*`;
+      case "logStreams":
+        return `arn:${partition}:logs:${region}:${account}:log-group:${logGroup}:log-stream:*`;
+      case "any":
+        return "*";
+    }
+  });
+}
+
+/** `my-app`, `my-app:7` or `arn:aws:ecs:...:task-definition/my-app:7` → `my-app`. */
+export function taskDefinitionFamily(taskDefinition: string): string {
+  const afterSlash = taskDefinition.includes(":task-definition/") ? taskDefinition.split(":task-definition/")[1]! : taskDefinition;
+  return afterSlash.split(":")[0]!;
+}
+
+export function partitionOf(region: string | undefined): string {
+  if (region?.startsWith("cn-")) return "aws-cn";
+  if (region?.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/** A CloudFormation intrinsic function value, e.g. `{ "Fn::GetAtt": ["EbMigrateTable", "Arn"] }`. */
+export type CfnValue = string | { [fn: string]: unknown };
+
+export const TABLE_RESOURCE = "EbMigrateTable";
+export const POLICY_RESOURCE = "EbMigrateInstancePolicy";
+
+/**
+ * The policy for the ebextension's AWS::IAM::ManagedPolicy: the table created next to it, this
+ * environment only (AWSEBEnvironmentName is defined in every EB environment's stack). The
+ * ebextension knows nothing of ECS, so it is always the local-mode policy.
+ */
+export function cloudFormationPolicyDocument(): IamPolicy<CfnValue> {
+  const arnPrefix = (service: string): CfnValue[] => [
+    "arn:",
+    { Ref: "AWS::Partition" },
+    `:${service}:`,
+    { Ref: "AWS::Region" },
+    ":",
+    { Ref: "AWS::AccountId" },
+    ":",
+  ];
+  return buildPolicy("local", (kind): CfnValue => {
+    switch (kind) {
+      case "table":
+        return { "Fn::GetAtt": [TABLE_RESOURCE, "Arn"] };
+      case "environment":
+        return { "Fn::Join": ["", [...arnPrefix("elasticbeanstalk"), "environment/*/", { Ref: "AWSEBEnvironmentName" }]] };
+      case "any":
+        return "*";
+      default:
+        throw new Error(`the ebextension policy has no ${kind} resource (local mode only)`);
+    }
+  });
+}
