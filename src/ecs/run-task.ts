@@ -1,0 +1,150 @@
+// ecs mode: the elected leader runs the release command as one ECS task — resolve the task
+// definition, RunTask (overrides only, never a new revision), record the ARN, wait while
+// following the task's logs, and report the chosen container's exit code.
+import { DescribeTasksCommand, type ContainerDefinition, type Task } from "@aws-sdk/client-ecs";
+import type { AwsClients } from "../aws/clients.js";
+import { ConfigError, ReleaseFailedError } from "../cli/errors.js";
+import type { Logger } from "../cli/log.js";
+import type { Settings } from "../config/settings.js";
+import type { Deployment, Identity } from "../instance/types.js";
+import { OUTPUT_TAIL_LINES, type ExecutionHooks, type ExecutionResult } from "../release/execution.js";
+import { Tail } from "../release/output-tail.js";
+import { createRedactor } from "../release/redact.js";
+import type { Clock } from "../runtime/clock.js";
+import { ecsCallError } from "./aws-errors.js";
+import { DEFAULT_AGENT_URL, discoverEcsTarget } from "./discovery.js";
+import { readEnvironmentProperties } from "./environment.js";
+import { LogFollower } from "./log-follower.js";
+import { buildOverrides } from "./overrides.js";
+import { checkEcsSettings } from "./settings-check.js";
+import { startTask } from "./start-task.js";
+import { describeStop } from "./stop-detail.js";
+import { logLocation, resolveTaskDefinition } from "./task-definition.js";
+import { waitForTask } from "./wait-task.js";
+
+export interface EcsReleaseInput {
+  settings: Settings;
+  clients: AwsClients;
+  identity: Identity;
+  deployment: Deployment;
+  /** The argv override (with settings.shell: ["sh", "-c", text]). */
+  command: string[];
+  /** From the release record: a previous leader's task to wait on instead of starting one. */
+  existingTaskArn?: string;
+  clock: Clock;
+  log: Logger;
+  /** Aborted on SIGTERM/SIGINT (reason = the signal's name): the task is stopped. */
+  signal: AbortSignal;
+  /** clock.now() after which the task is stopped and the result says timedOut. */
+  deadline: number;
+  hooks: ExecutionHooks;
+  /** EB_MIGRATE_ROOT, for discovering the cluster on EB's ECS platform (default "/"). */
+  root?: string;
+  /** The ECS agent's introspection API (default http://127.0.0.1:51678). */
+  agentUrl?: string;
+}
+
+export async function runEcsRelease(input: EcsReleaseInput): Promise<ExecutionResult> {
+  const { settings, clients, clock, log, hooks } = input;
+  const started = clock.now();
+  checkEcsSettings(settings);
+
+  const properties = await readEnvironmentProperties(clients.elasticBeanstalk, input.identity);
+  const redact = createRedactor(properties);
+  let task: Task;
+  let cluster: string;
+  let container: ContainerDefinition & { name: string };
+  if (input.existingTaskArn) {
+    // Take over: the previous leader's task is the release; never start a second one.
+    cluster = clusterOfTask(input.existingTaskArn);
+    task = { taskArn: input.existingTaskArn };
+    const described = await taskDefinitionOfTask(input, cluster);
+    container = (await resolveTaskDefinition(clients.ecs, described, settings.ecs.container)).container;
+    log.info("waiting for the ECS task started by the previous leader", { taskArn: input.existingTaskArn });
+  } else {
+    const target = await discoverEcsTarget({
+      cluster: settings.ecs.cluster,
+      taskDefinition: settings.ecs.taskDefinition,
+      root: input.root ?? "/",
+      agentUrl: input.agentUrl ?? DEFAULT_AGENT_URL,
+      log,
+    });
+    cluster = target.cluster;
+    const resolved = await resolveTaskDefinition(clients.ecs, target.taskDefinition, settings.ecs.container);
+    container = resolved.container;
+    const definitionArn = resolved.definition.taskDefinitionArn ?? target.taskDefinition;
+    if (resolved.definition.networkMode === "awsvpc" && settings.ecs.subnets.length === 0) {
+      throw new ConfigError(`${definitionArn} uses awsvpc networking: set EB_MIGRATE_ECS_SUBNETS (and EB_MIGRATE_ECS_SECURITY_GROUPS)`);
+    }
+    const overrides = buildOverrides(container.name, input.command, properties);
+    log.info("starting the release as an ECS task", {
+      cluster,
+      taskDefinition: definitionArn,
+      container: container.name,
+      environmentProperties: Object.keys(properties).length,
+    });
+    const begun = await startTask({ ecs: clients.ecs, settings, identity: input.identity, deployment: input.deployment, cluster, taskDefinitionArn: definitionArn, overrides, clock, log, signal: input.signal, deadline: input.deadline });
+    if (!begun) {
+      return { exitCode: null, outputTail: [], durationMs: clock.now() - started, timedOut: false, interrupted: String(input.signal.reason ?? "aborted"), detail: "interrupted before the ECS task could be placed" };
+    }
+    task = begun;
+    log.info("ECS task started", { taskArn: task.taskArn });
+    // Recorded before waiting, so a leader that takes over waits for this task.
+    await hooks.onTaskStarted?.(task.taskArn!);
+  }
+  const taskArn = task.taskArn!;
+
+  const tail = new Tail(OUTPUT_TAIL_LINES);
+  const onMessage = (message: string) => {
+    const line = redact(message);
+    tail.push(line);
+    hooks.onLine(line);
+  };
+  const location = logLocation(container, taskArn);
+  if (!location) log.warn("the container does not use the awslogs driver with a stream prefix: its output cannot be shown", { container: container.name });
+  const follower = location ? new LogFollower(clients.logs, location, onMessage, log, clock) : undefined;
+
+  const waiting = waitForTask({ ecs: clients.ecs, cluster, taskArn, clock, log, signal: input.signal, deadline: input.deadline });
+  const following = follower?.follow(waiting);
+  let outcome;
+  try {
+    outcome = await waiting;
+  } finally {
+    await following;
+  }
+
+  const chosen = outcome.task.containers?.find((c) => c.name === container.name);
+  const exitCode = chosen?.exitCode ?? null;
+  const detail = [describeStop(outcome.task, container.name, exitCode), follower?.errorSummary() && `log errors: ${follower.errorSummary()}`].filter(Boolean).join("; ");
+  return {
+    exitCode,
+    outputTail: tail.get(),
+    durationMs: clock.now() - started,
+    timedOut: outcome.timedOut,
+    ...(outcome.interrupted ? { interrupted: outcome.interrupted } : {}),
+    ...(detail ? { detail } : {}),
+    taskArn,
+  };
+}
+
+/** "arn:aws:ecs:region:account:task/cluster/id" → "cluster" (old-style ARNs have no cluster: "default"). */
+function clusterOfTask(taskArn: string): string {
+  const parts = taskArn.split(":task/")[1]?.split("/") ?? [];
+  return parts.length >= 2 ? parts[0]! : "default";
+}
+
+/** The task definition the previous leader's task runs (to find its container and log stream). */
+async function taskDefinitionOfTask(input: EcsReleaseInput, cluster: string): Promise<string> {
+  let answer;
+  try {
+    answer = await input.clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: [input.existingTaskArn!] }));
+  } catch (error) {
+    throw ecsCallError(`DescribeTasks for ${input.existingTaskArn}`, error, "the instance role needs ecs:DescribeTasks");
+  }
+  const arn = answer.tasks?.[0]?.taskDefinitionArn;
+  if (!arn) {
+    const reason = answer.failures?.[0]?.reason ?? "no task returned";
+    throw new ReleaseFailedError(`ECS does not know task ${input.existingTaskArn} recorded by the previous leader (${reason}); its outcome is unknown, so the release is not run again for this deployment`);
+  }
+  return arn;
+}

@@ -1,0 +1,489 @@
+// Sandbox ECS (JSON 1.1, "AmazonEC2ContainerServiceV20141113"): clusters, task definitions and
+// one-off tasks whose container command runs as a local process, with the real lifecycle
+// (PROVISIONING → PENDING → RUNNING → STOPPED), real exit codes and awslogs output.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { constants as osConstants } from "node:os";
+import { AwsError, type JsonService } from "./json-service.js";
+import type { LogStore } from "./logs.js";
+
+type Json = Record<string, unknown>;
+
+export interface EcsServiceOptions {
+  logs: LogStore;
+  region: string;
+  accountId: string;
+  /** Milliseconds each of PROVISIONING and PENDING lasts (small, so tests see every state). */
+  stateDelayMs?: number;
+  /** Environment every task process starts from (PATH etc.), before definition and overrides. */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+/** The next RunTask calls answer `failures` instead of starting a task. */
+export interface RunTaskFailureFault {
+  reason: string;
+  detail?: string;
+  arn?: string;
+  /** How many RunTask calls fail this way (default 1). */
+  count?: number;
+}
+
+/** The next tasks stop without running their container, so no exit code (e.g. an image pull failure). */
+export interface NoExitCodeFault {
+  stopCode?: string;
+  stoppedReason?: string;
+  containerReason?: string;
+  count?: number;
+}
+
+export interface SandboxTask {
+  taskArn: string;
+  lastStatus: string;
+  startedBy?: string;
+  command: string[];
+  environment: Record<string, string>;
+  exitCode?: number;
+}
+
+export interface EcsService extends JsonService {
+  injectRunTaskFailure(fault: RunTaskFailureFault): void;
+  injectNoExitCode(fault?: NoExitCodeFault): void;
+  /** The next `count` tasks stay PENDING until stopped. */
+  injectStuckPending(count?: number): void;
+  clearFaults(): void;
+  /** Every task RunTask started, oldest first (tests count them). */
+  tasks(): SandboxTask[];
+  /** Resolves when the task is STOPPED (tests). */
+  waitForStopped(taskArn: string): Promise<void>;
+}
+
+interface ContainerDefinition {
+  name: string;
+  command?: string[];
+  entryPoint?: string[];
+  environment?: { name: string; value: string }[];
+  workingDirectory?: string;
+  essential?: boolean;
+  image?: string;
+  logConfiguration?: { logDriver?: string; options?: Record<string, string> };
+}
+
+interface TaskDefinition {
+  taskDefinitionArn: string;
+  family: string;
+  revision: number;
+  status: "ACTIVE" | "INACTIVE";
+  networkMode?: string;
+  requiresCompatibilities?: string[];
+  containerDefinitions: ContainerDefinition[];
+  registeredAt: number;
+  [key: string]: unknown;
+}
+
+interface ContainerState {
+  def: ContainerDefinition;
+  command: string[];
+  environment: Record<string, string>;
+  lastStatus: string;
+  exitCode?: number;
+  reason?: string;
+}
+
+interface Task {
+  taskArn: string;
+  taskId: string;
+  clusterArn: string;
+  definition: TaskDefinition;
+  lastStatus: string;
+  desiredStatus: string;
+  startedBy?: string;
+  group: string;
+  launchType?: string;
+  overrides: Json;
+  createdAt: number;
+  startedAt?: number;
+  stoppingAt?: number;
+  stoppedAt?: number;
+  stopCode?: string;
+  stoppedReason?: string;
+  containers: ContainerState[];
+  process?: ChildProcess;
+  fault?: "no-exit-code" | "stuck-pending";
+  noExitCode?: NoExitCodeFault;
+  stopped: Promise<void>;
+  markStopped: () => void;
+}
+
+const seconds = () => Date.now() / 1000;
+
+export function createEcsService(options: EcsServiceOptions): EcsService {
+  const { logs, region, accountId } = options;
+  const delay = options.stateDelayMs ?? 30;
+  const arnBase = `arn:aws:ecs:${region}:${accountId}`;
+  const clusters = new Map<string, { clusterName: string; clusterArn: string }>();
+  const families = new Map<string, TaskDefinition[]>();
+  const tasks = new Map<string, Task>();
+  const byToken = new Map<string, Json>();
+  const runTaskFailures: RunTaskFailureFault[] = [];
+  const noExitCode: NoExitCodeFault[] = [];
+  let stuckPending = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
+
+  const clusterOf = (ref: unknown) => {
+    const name = typeof ref === "string" && ref !== "" ? ref.replace(/^arn:[^:]+:ecs:[^:]*:\d*:cluster\//, "") : "default";
+    const cluster = clusters.get(name);
+    if (!cluster) throw new AwsError("ClusterNotFoundException", "Cluster not found.");
+    return cluster;
+  };
+
+  const definitionOf = (ref: unknown): TaskDefinition => {
+    if (typeof ref !== "string" || ref === "") throw new AwsError("ClientException", "TaskDefinition can not be blank.");
+    const bare = ref.replace(/^arn:[^:]+:ecs:[^:]*:\d*:task-definition\//, "");
+    const [family, rev] = bare.split(":");
+    const revisions = families.get(family ?? "") ?? [];
+    const found = rev === undefined ? revisions.filter((d) => d.status === "ACTIVE").at(-1) : revisions.find((d) => d.revision === Number(rev));
+    if (!found) throw new AwsError("ClientException", "Unable to describe task definition.");
+    return found;
+  };
+
+  const describeTask = (t: Task): Json => ({
+    taskArn: t.taskArn,
+    clusterArn: t.clusterArn,
+    taskDefinitionArn: t.definition.taskDefinitionArn,
+    lastStatus: t.lastStatus,
+    desiredStatus: t.desiredStatus,
+    group: t.group,
+    launchType: t.launchType,
+    startedBy: t.startedBy,
+    overrides: t.overrides,
+    createdAt: t.createdAt,
+    startedAt: t.startedAt,
+    stoppingAt: t.stoppingAt,
+    stoppedAt: t.stoppedAt,
+    stopCode: t.stopCode,
+    stoppedReason: t.stoppedReason,
+    containers: t.containers.map((c) => ({
+      containerArn: `${arnBase}:container/${t.taskId}/${c.def.name}`,
+      taskArn: t.taskArn,
+      name: c.def.name,
+      image: c.def.image,
+      lastStatus: c.lastStatus,
+      exitCode: c.exitCode,
+      reason: c.reason,
+    })),
+  });
+
+  const stop = (t: Task, fields: { stopCode: string; stoppedReason: string }) => {
+    if (t.lastStatus === "STOPPED") return;
+    t.desiredStatus = "STOPPED";
+    t.stopCode ??= fields.stopCode;
+    t.stoppedReason ??= fields.stoppedReason;
+    t.stoppingAt ??= seconds();
+    if (t.process && t.process.exitCode === null && t.process.signalCode === null) {
+      t.lastStatus = "DEACTIVATING";
+      killGroup(t.process, "SIGTERM");
+      return; // STOPPED once the process exits
+    }
+    finish(t);
+  };
+
+  const finish = (t: Task) => {
+    t.lastStatus = "STOPPED";
+    t.stoppedAt = seconds();
+    for (const c of t.containers) c.lastStatus = "STOPPED";
+    t.markStopped();
+  };
+
+  const advance = (t: Task) => {
+    if (t.desiredStatus === "STOPPED") return;
+    if (t.lastStatus === "PROVISIONING") {
+      t.lastStatus = "PENDING";
+      for (const c of t.containers) c.lastStatus = "PENDING";
+      if (t.fault !== "stuck-pending") later(delay, () => advance(t));
+      return;
+    }
+    if (t.fault === "no-exit-code") {
+      const f = t.noExitCode ?? {};
+      t.stopCode = f.stopCode ?? "TaskFailedToStart";
+      t.stoppedReason = f.stoppedReason ?? "CannotPullContainerError: pull image manifest has been retried 5 time(s)";
+      for (const c of t.containers) c.reason = f.containerReason ?? "CannotPullContainerError: image not found";
+      t.desiredStatus = "STOPPED";
+      t.stoppingAt = seconds();
+      finish(t);
+      return;
+    }
+    start(t);
+  };
+
+  const start = (t: Task) => {
+    const c = mainContainer(t);
+    const argv = [...(c.def.entryPoint ?? []), ...c.command];
+    const awslogs = c.def.logConfiguration?.logDriver === "awslogs" ? c.def.logConfiguration.options ?? {} : undefined;
+    const group = awslogs?.["awslogs-group"];
+    const prefix = awslogs?.["awslogs-stream-prefix"];
+    const streamName = prefix ? `${prefix}/${c.def.name}/${t.taskId}` : t.taskId;
+    const write = group ? (line: string) => logs.append(group, streamName, line) : () => {};
+    if (group) logs.createStream(group, streamName);
+    t.lastStatus = "RUNNING";
+    t.startedAt = seconds();
+    for (const x of t.containers) x.lastStatus = "RUNNING";
+    if (argv.length === 0) {
+      c.reason = "CannotStartContainerError: no command";
+      t.stopCode = "TaskFailedToStart";
+      t.stoppedReason = "Essential container in task exited";
+      finish(t);
+      return;
+    }
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: c.def.workingDirectory || undefined,
+      env: { ...(options.baseEnv ?? { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME }), ...c.environment },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    t.process = child;
+    const flushers = [child.stdout, child.stderr].map((stream) => {
+      let buffer = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => {
+        buffer += chunk;
+        const lines = buffer.split("\n");
+        buffer = lines.pop()!;
+        for (const line of lines) write(line.replace(/\r$/, ""));
+      });
+      return () => {
+        if (buffer !== "") write(buffer);
+        buffer = "";
+      };
+    });
+    child.on("error", (error) => {
+      c.reason = `CannotStartContainerError: ${error.message}`;
+      t.stopCode = "TaskFailedToStart";
+      t.stoppedReason = "Essential container in task exited";
+      t.desiredStatus = "STOPPED";
+      finish(t);
+    });
+    // "close" comes after the process exited and its output ended: no line is lost.
+    child.on("close", (code, signal) => {
+      if (t.lastStatus === "STOPPED") return;
+      for (const flush of flushers) flush();
+      // Docker reports a container killed by a signal as 128 + the signal number.
+      c.exitCode = code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0);
+      t.stopCode ??= "EssentialContainerExited";
+      t.stoppedReason ??= "Essential container in task exited";
+      t.desiredStatus = "STOPPED";
+      t.stoppingAt ??= seconds();
+      finish(t);
+    });
+  };
+
+  const runTask = (input: Json): Json => {
+    const token = typeof input.clientToken === "string" ? input.clientToken : undefined;
+    if (token && byToken.has(token)) return byToken.get(token)!;
+    const cluster = clusterOf(input.cluster);
+    const definition = definitionOf(input.taskDefinition);
+    if (typeof input.startedBy === "string" && !/^[A-Za-z0-9_/-]{1,128}$/.test(input.startedBy)) {
+      throw new AwsError("InvalidParameterException", "startedBy: up to 128 letters, numbers, hyphens, forward slashes and underscores");
+    }
+    if (token !== undefined && !/^[\x21-\x7e]{1,64}$/.test(token)) {
+      throw new AwsError("InvalidParameterException", "clientToken: up to 64 characters in the range 33-126");
+    }
+    const overrides = (input.overrides ?? {}) as Json;
+    if (JSON.stringify(overrides).length > 8192) {
+      throw new AwsError("InvalidParameterException", "Container Overrides length must be at most 8192");
+    }
+    if (definition.networkMode === "awsvpc") {
+      const vpc = (input.networkConfiguration as Json | undefined)?.awsvpcConfiguration as Json | undefined;
+      if (!Array.isArray(vpc?.subnets) || vpc.subnets.length === 0) {
+        throw new AwsError("InvalidParameterException", "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+      }
+    }
+    const fault = runTaskFailures[0];
+    if (fault) {
+      if ((fault.count ?? 1) <= 1) runTaskFailures.shift();
+      else fault.count = (fault.count ?? 1) - 1;
+      const failure = { arn: fault.arn ?? cluster.clusterArn, reason: fault.reason, ...(fault.detail ? { detail: fault.detail } : {}) };
+      return { tasks: [], failures: [failure] };
+    }
+    const containerOverrides = (Array.isArray(overrides.containerOverrides) ? overrides.containerOverrides : []) as Json[];
+    for (const o of containerOverrides) {
+      if (!definition.containerDefinitions.some((c) => c.name === o.name)) {
+        throw new AwsError("InvalidParameterException", `Override for container named ${String(o.name)} is not a container in the TaskDefinition.`);
+      }
+    }
+    const taskId = randomBytes(16).toString("hex");
+    let markStopped = () => {};
+    const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+    const task: Task = {
+      taskArn: `${arnBase}:task/${cluster.clusterName}/${taskId}`,
+      taskId,
+      clusterArn: cluster.clusterArn,
+      definition,
+      lastStatus: "PROVISIONING",
+      desiredStatus: "RUNNING",
+      startedBy: typeof input.startedBy === "string" ? input.startedBy : undefined,
+      group: `family:${definition.family}`,
+      launchType: typeof input.launchType === "string" ? input.launchType : Array.isArray(input.capacityProviderStrategy) ? undefined : "EC2",
+      overrides: { containerOverrides, inferenceAcceleratorOverrides: [] },
+      createdAt: seconds(),
+      containers: definition.containerDefinitions.map((def) => {
+        const o = containerOverrides.find((x) => x.name === def.name);
+        const environment: Record<string, string> = {};
+        for (const e of def.environment ?? []) environment[e.name] = e.value;
+        for (const e of (Array.isArray(o?.environment) ? o.environment : []) as { name: string; value: string }[]) environment[e.name] = e.value;
+        return {
+          def,
+          command: Array.isArray(o?.command) ? (o.command as string[]) : (def.command ?? []),
+          environment,
+          lastStatus: "PENDING",
+        };
+      }),
+      stopped,
+      markStopped,
+    };
+    const noExit = noExitCode[0];
+    if (stuckPending > 0) {
+      stuckPending--;
+      task.fault = "stuck-pending";
+    } else if (noExit) {
+      if ((noExit.count ?? 1) <= 1) noExitCode.shift();
+      else noExit.count = (noExit.count ?? 1) - 1;
+      task.fault = "no-exit-code";
+      task.noExitCode = noExit;
+    }
+    tasks.set(task.taskArn, task);
+    later(delay, () => advance(task));
+    const response = { tasks: [describeTask(task)], failures: [] };
+    if (token) byToken.set(token, response);
+    return response;
+  };
+
+  const handlers: Record<string, (input: Json) => Json> = {
+    CreateCluster(input) {
+      const clusterName = typeof input.clusterName === "string" && input.clusterName ? input.clusterName : "default";
+      if (!clusters.has(clusterName)) clusters.set(clusterName, { clusterName, clusterArn: `${arnBase}:cluster/${clusterName}` });
+      return { cluster: { ...clusters.get(clusterName)!, status: "ACTIVE" } };
+    },
+    RegisterTaskDefinition(input) {
+      const family = String(input.family ?? "");
+      if (!/^[A-Za-z0-9_-]{1,255}$/.test(family)) throw new AwsError("ClientException", "Family contains invalid characters.");
+      const defs = input.containerDefinitions;
+      if (!Array.isArray(defs) || defs.length === 0) throw new AwsError("ClientException", "Container list cannot be empty.");
+      const revisions = families.get(family) ?? [];
+      const revision = revisions.length + 1;
+      const definition: TaskDefinition = {
+        ...input,
+        family,
+        revision,
+        status: "ACTIVE",
+        taskDefinitionArn: `${arnBase}:task-definition/${family}:${revision}`,
+        containerDefinitions: defs as ContainerDefinition[],
+        registeredAt: seconds(),
+      };
+      revisions.push(definition);
+      families.set(family, revisions);
+      return { taskDefinition: definition };
+    },
+    DescribeTaskDefinition(input) {
+      return { taskDefinition: definitionOf(input.taskDefinition) };
+    },
+    RunTask: runTask,
+    DescribeTasks(input) {
+      clusterOf(input.cluster);
+      const refs = Array.isArray(input.tasks) ? (input.tasks as string[]) : [];
+      const found: Json[] = [];
+      const failures: Json[] = [];
+      for (const ref of refs) {
+        const t = tasks.get(ref) ?? [...tasks.values()].find((x) => x.taskId === ref);
+        if (t) found.push(describeTask(t));
+        else failures.push({ arn: ref, reason: "MISSING" });
+      }
+      return { tasks: found, failures };
+    },
+    StopTask(input) {
+      clusterOf(input.cluster);
+      const ref = String(input.task ?? "");
+      const t = tasks.get(ref) ?? [...tasks.values()].find((x) => x.taskId === ref);
+      if (!t) throw new AwsError("InvalidParameterException", "The referenced task was not found.");
+      stop(t, { stopCode: "UserInitiated", stoppedReason: typeof input.reason === "string" && input.reason ? input.reason : "Task stopped by user" });
+      return { task: describeTask(t) };
+    },
+  };
+
+  return {
+    targetPrefix: "AmazonEC2ContainerServiceV20141113",
+    name: "ecs",
+    async handle(operation, input) {
+      const handler = handlers[operation];
+      if (!handler) throw new AwsError("UnknownOperationException", `The sandbox does not implement ECS.${operation}`);
+      return handler(input);
+    },
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      const running = [...tasks.values()].filter((t) => t.lastStatus !== "STOPPED");
+      for (const t of running) {
+        if (t.process && t.process.exitCode === null && t.process.signalCode === null) killGroup(t.process, "SIGKILL");
+        else finish(t);
+      }
+      await Promise.all(running.map((t) => Promise.race([t.stopped, new Promise((r) => setTimeout(r, 2000))])));
+    },
+    injectRunTaskFailure(fault) {
+      runTaskFailures.push({ ...fault });
+    },
+    injectNoExitCode(fault = {}) {
+      noExitCode.push({ ...fault });
+    },
+    injectStuckPending(count = 1) {
+      stuckPending += count;
+    },
+    clearFaults() {
+      runTaskFailures.length = 0;
+      noExitCode.length = 0;
+      stuckPending = 0;
+    },
+    tasks() {
+      return [...tasks.values()].map((t) => {
+        const c = mainContainer(t);
+        return {
+          taskArn: t.taskArn,
+          lastStatus: t.lastStatus,
+          startedBy: t.startedBy,
+          command: c.command,
+          environment: { ...c.environment },
+          exitCode: c.exitCode,
+        };
+      });
+    },
+    async waitForStopped(taskArn) {
+      const t = tasks.get(taskArn);
+      if (!t) throw new Error(`no such sandbox task ${taskArn}`);
+      await t.stopped;
+    },
+  };
+}
+
+/** One process per task: the container given a command override, else the first essential one (sidecars are not emulated). */
+function mainContainer(t: Task): ContainerState {
+  const overridden = (t.overrides.containerOverrides as Json[]).find((o) => Array.isArray(o.command));
+  return (
+    t.containers.find((x) => overridden !== undefined && x.def.name === overridden.name) ??
+    t.containers.find((x) => x.def.essential !== false) ??
+    t.containers[0]!
+  );
+}
+
+/** Signals the task's whole process group (a shell's children too). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
