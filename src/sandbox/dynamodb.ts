@@ -1,0 +1,162 @@
+// DynamoDB: embedded dynalite (in memory) or an external DynamoDB-compatible endpoint, always
+// behind a small proxy that injects faults per operation (X-Amz-Target) before forwarding.
+// dynalite has no UpdateTimeToLive; when the server behind the proxy answers it with
+// UnknownOperationException, the proxy records the setting and answers Update/DescribeTimeToLive
+// itself (expired items are then simply never deleted — DynamoDB also only promises "within days").
+import { request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ServerResponse } from "node:http";
+import { request as httpsRequest, Agent as HttpsAgent } from "node:https";
+import { randomUUID } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
+import dynalite from "dynalite";
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { tableDefinition, TTL_ATTRIBUTE } from "../election/table.js";
+import { applyFault, type ErrorWriter } from "./fault-response.js";
+import type { FaultInjector } from "./faults.js";
+import { closeServer, listen, LOOPBACK, readBody, send, type Listener } from "./http.js";
+import type { AddressInfo } from "node:net";
+
+const JSON_10 = "application/x-amz-json-1.0";
+const ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#";
+
+export interface DynamoDbStandIn {
+  /** The proxy: what instances use (faults apply here). */
+  url: string;
+  /** The server behind it (dynalite or the external endpoint). */
+  upstreamUrl: string;
+  close(): Promise<void>;
+}
+
+export const writeDynamoDbError: ErrorWriter = (res, code, message, status) => {
+  send(res, status, JSON_10, JSON.stringify({ __type: `${ERROR_PREFIX}${code}`, message }), { "x-amzn-requestid": randomUUID() });
+};
+
+export async function startDynamoDb(options: { external?: string; faults: FaultInjector }): Promise<DynamoDbStandIn> {
+  let upstreamUrl = options.external;
+  let embedded: ReturnType<typeof dynalite> | undefined;
+  if (!upstreamUrl) {
+    embedded = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const server = embedded;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, LOOPBACK, () => resolve());
+    });
+    upstreamUrl = `http://${LOOPBACK}:${(server.address() as AddressInfo).port}`;
+  }
+  const upstream = new URL(upstreamUrl);
+  const secure = upstream.protocol === "https:";
+  const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const emulatedTtl = new Map<string, { AttributeName: string; Enabled: boolean }>();
+
+  const forward = (req: IncomingMessage, body: Buffer) =>
+    new Promise<{ status: number; headers: IncomingMessage["headers"]; body: Buffer }>((resolve, reject) => {
+      const send = secure ? httpsRequest : httpRequest;
+      const out = send(
+        {
+          protocol: upstream.protocol,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          path: `${upstream.pathname.replace(/\/$/, "")}${req.url ?? "/"}`,
+          method: req.method,
+          // Headers go on unchanged, so the request's signature still matches.
+          headers: { ...req.headers, "content-length": String(body.length) },
+          agent,
+        },
+        (response) => {
+          readBody(response).then((b) => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: b }), reject);
+        },
+      );
+      out.on("error", reject);
+      out.end(body);
+    });
+
+  const answer = (res: ServerResponse, status: number, headers: IncomingMessage["headers"], body: Buffer) => {
+    const clean: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(headers)) if (v !== undefined && k !== "connection" && k !== "keep-alive" && k !== "transfer-encoding") clean[k] = v;
+    clean["content-length"] = String(body.length);
+    res.writeHead(status, clean);
+    res.end(body);
+  };
+
+  const proxy: Listener = await listen(async (req, res) => {
+    const body = await readBody(req);
+    const target = String(req.headers["x-amz-target"] ?? "");
+    const operation = target.slice(target.indexOf(".") + 1);
+    if (await applyFault(options.faults.decide("dynamodb", operation), "dynamodb", res, writeDynamoDbError)) return;
+
+    if (operation === "DescribeTimeToLive") {
+      const table = tableName(body);
+      const spec = table === undefined ? undefined : emulatedTtl.get(table);
+      if (spec) {
+        const description = spec.Enabled ? { TimeToLiveStatus: "ENABLED", AttributeName: spec.AttributeName } : { TimeToLiveStatus: "DISABLED" };
+        return send(res, 200, JSON_10, JSON.stringify({ TimeToLiveDescription: description }));
+      }
+    }
+    let upstreamAnswer;
+    try {
+      upstreamAnswer = await forward(req, body);
+    } catch {
+      // The server behind the proxy is unreachable: the caller sees what it would see directly.
+      res.socket?.destroy();
+      return;
+    }
+    if (operation === "UpdateTimeToLive" && upstreamAnswer.status === 400 && upstreamAnswer.body.includes("UnknownOperationException")) {
+      const input = parse(body) as { TableName?: string; TimeToLiveSpecification?: { AttributeName?: string; Enabled?: boolean } };
+      const spec = input.TimeToLiveSpecification;
+      if (!input.TableName || !spec?.AttributeName || typeof spec.Enabled !== "boolean") {
+        return writeDynamoDbError(res, "ValidationException", "TableName and TimeToLiveSpecification (AttributeName, Enabled) are required", 400);
+      }
+      emulatedTtl.set(input.TableName, { AttributeName: spec.AttributeName, Enabled: spec.Enabled });
+      return send(res, 200, JSON_10, JSON.stringify({ TimeToLiveSpecification: { AttributeName: spec.AttributeName, Enabled: spec.Enabled } }));
+    }
+    answer(res, upstreamAnswer.status, upstreamAnswer.headers, upstreamAnswer.body);
+  });
+
+  return {
+    url: proxy.url,
+    upstreamUrl,
+    close: async () => {
+      await proxy.close();
+      agent.destroy();
+      if (embedded) await closeServer(embedded);
+    },
+  };
+}
+
+function parse(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    return {};
+  }
+}
+
+function tableName(body: Buffer): string | undefined {
+  const name = (parse(body) as { TableName?: unknown }).TableName;
+  return typeof name === "string" ? name : undefined;
+}
+
+/** Creates the tool's table (through the proxy) if missing, waits for ACTIVE, enables TTL. */
+export async function ensureTable(endpoint: string, region: string, name: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: "sandbox", secretAccessKey: "sandbox" }, maxAttempts: 3 });
+  try {
+    try {
+      await client.send(new CreateTableCommand(tableDefinition(name)));
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+    for (let attempt = 0; ; attempt++) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      if (Table?.TableStatus === "ACTIVE") break;
+      if (attempt > 600) throw new Error(`table ${name} did not become ACTIVE`);
+      await delay(20);
+    }
+    try {
+      await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
+    } catch (error) {
+      // A real DynamoDB refuses to enable TTL twice; the table is then already as wanted.
+      if (!(error instanceof Error && /already enabled/i.test(error.message))) throw error;
+    }
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,123 @@
+// Injected faults: which requests fail (AWS error, added latency, outage), per service and
+// optionally per operation, at a rate (seedable) or for the next N matching requests only.
+import { AwsError } from "./json-service.js";
+
+export const SERVICES = ["dynamodb", "autoscaling", "ec2", "elasticbeanstalk", "imds", "ecs", "logs"] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export interface Fault {
+  service: ServiceName;
+  /** The API operation ("PutItem", "DescribeAutoScalingInstances"; for imds the path after /latest/, e.g. "api/token"); all when absent. */
+  operation?: string;
+  /** An AWS error code ("ThrottlingException", "AccessDenied", "InternalServerError", ...), answered in the service's wire format. */
+  error?: string;
+  message?: string;
+  /** Probability 0..1 that a matching request is hit (default 1). */
+  rate?: number;
+  /** Added before answering (or before the error/outage). */
+  latencyMs?: number;
+  /** The connection is reset without an answer (what an unreachable service looks like to the SDK). */
+  outage?: boolean;
+  /** Only the next N requests this fault hits; then it is removed. */
+  count?: number;
+}
+
+export interface ActiveFault extends Fault {
+  id: string;
+  /** How many requests this fault has hit so far. */
+  hits: number;
+}
+
+/** What happens to one request. */
+export interface FaultDecision {
+  latencyMs: number;
+  outage: boolean;
+  error?: { code: string; message?: string };
+}
+
+export const NO_FAULT: FaultDecision = { latencyMs: 0, outage: false };
+
+/** Small deterministic PRNG (mulberry32): the same seed gives the same hit pattern. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class FaultInjector {
+  private faults: ActiveFault[] = [];
+  private nextId = 1;
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  add(input: unknown): ActiveFault {
+    const fault = validateFault(input);
+    const active: ActiveFault = { ...fault, id: `fault-${this.nextId++}`, hits: 0 };
+    this.faults.push(active);
+    return active;
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  list(): ActiveFault[] {
+    return this.faults.map((f) => ({ ...f }));
+  }
+
+  /** Every matching fault that hits adds its latency; the first error or outage decides the answer. */
+  decide(service: ServiceName, operation: string): FaultDecision {
+    if (this.faults.length === 0) return NO_FAULT;
+    const decision: FaultDecision = { latencyMs: 0, outage: false };
+    for (const fault of [...this.faults]) {
+      if (fault.service !== service) continue;
+      if (fault.operation !== undefined && fault.operation !== operation) continue;
+      if (fault.rate !== undefined && fault.rate < 1 && this.random() >= fault.rate) continue;
+      fault.hits++;
+      if (fault.count !== undefined && fault.hits >= fault.count) this.faults = this.faults.filter((f) => f !== fault);
+      decision.latencyMs += fault.latencyMs ?? 0;
+      if (decision.outage || decision.error) continue;
+      if (fault.outage) decision.outage = true;
+      else if (fault.error) decision.error = { code: fault.error, ...(fault.message ? { message: fault.message } : {}) };
+    }
+    return decision;
+  }
+}
+
+/** Checks an admin/API fault up front, saying what was expected and what was received. */
+export function validateFault(input: unknown): Fault {
+  const bad = (what: string) => new AwsError("ValidationError", `fault: ${what}`, 400);
+  if (typeof input !== "object" || input === null || Array.isArray(input)) throw bad(`expected an object, received ${JSON.stringify(input)}`);
+  const f = input as Record<string, unknown>;
+  const known = ["service", "operation", "error", "message", "rate", "latencyMs", "outage", "count"];
+  const unknown = Object.keys(f).find((k) => !known.includes(k));
+  if (unknown) throw bad(`unknown field "${unknown}" (expected ${known.join(", ")})`);
+  if (typeof f.service !== "string" || !(SERVICES as readonly string[]).includes(f.service)) {
+    throw bad(`"service" must be one of ${SERVICES.join(", ")}, received ${JSON.stringify(f.service)}`);
+  }
+  const optionalString = (k: string) => {
+    if (f[k] !== undefined && (typeof f[k] !== "string" || f[k] === "")) throw bad(`"${k}" must be a non-empty string, received ${JSON.stringify(f[k])}`);
+  };
+  optionalString("operation");
+  optionalString("error");
+  optionalString("message");
+  const number = (k: string, min: number, max: number, integer: boolean) => {
+    const v = f[k];
+    if (v === undefined) return;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+      throw bad(`"${k}" must be ${integer ? "a whole number" : "a number"} from ${min} to ${max}, received ${JSON.stringify(v)}`);
+    }
+  };
+  number("rate", 0, 1, false);
+  number("latencyMs", 0, 600_000, true);
+  number("count", 1, 1_000_000, true);
+  if (f.outage !== undefined && typeof f.outage !== "boolean") throw bad(`"outage" must be true or false, received ${JSON.stringify(f.outage)}`);
+  if (f.error === undefined && f.outage !== true && f.latencyMs === undefined) throw bad(`give at least one of "error", "latencyMs" or "outage": true`);
+  if (f.error !== undefined && f.outage === true) throw bad(`"error" and "outage" exclude each other`);
+  return f as unknown as Fault;
+}

@@ -1,0 +1,212 @@
+// The local AWS sandbox, in process: wires the stand-ins (DynamoDB behind a fault proxy, Auto
+// Scaling, EC2, Elastic Beanstalk, ECS and CloudWatch Logs fronts, one IMDS per instance),
+// the on-instance files, the state file and the admin API around one emulated environment.
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { DEFAULT_TABLE } from "../config/settings.js";
+import { startAdmin } from "./admin.js";
+import { autoScalingService } from "./autoscaling.js";
+import { ensureTable, startDynamoDb } from "./dynamodb.js";
+import { ec2Service } from "./ec2.js";
+import { elasticBeanstalkService } from "./elasticbeanstalk.js";
+import { SandboxEnvironment, type GroupRole, type LifecycleTimings, type SandboxInstance } from "./environment.js";
+import { FaultInjector, seededRandom, type ActiveFault, type Fault } from "./faults.js";
+import { listen, type Listener } from "./http.js";
+import { startImds } from "./imds.js";
+import { writeInstanceFiles } from "./instance-files.js";
+import { jsonProtocolService } from "./json-protocol.js";
+import type { JsonService } from "./json-service.js";
+import { buildState, instanceEntry, stateFileWriter, type SandboxEndpoints, type SandboxInstanceEntry, type SandboxState } from "./state.js";
+
+export { instanceEnv } from "./state.js";
+export type { SandboxEndpoints, SandboxInstanceEntry, SandboxState } from "./state.js";
+export type { ActiveFault, Fault, ServiceName } from "./faults.js";
+export type { GroupRole, LifecycleState, LifecycleTimings } from "./environment.js";
+
+export const DEFAULT_INSTANCES = 3;
+
+export interface SandboxOptions {
+  /** InService instances at start (default 3). */
+  instances?: number;
+  /** Admin API port (0 or absent: any free port). */
+  port?: number;
+  /** Written when ready and rewritten whenever instances change; removed on stop. */
+  stateFile?: string;
+  /** An external DynamoDB-compatible endpoint instead of the embedded dynalite. */
+  dynamodbEndpoint?: string;
+  /** Holds `instances/<id>/` roots (default: a new temporary directory); kept on stop. */
+  baseDir?: string;
+  environmentProperties?: Record<string, string>;
+  /** Let IMDS answer requests without a token (default false: IMDSv2 only). */
+  imdsV1?: boolean;
+  /** How long a new instance is Pending (default 200 ms). */
+  pendingMs?: number;
+  lifecycle?: Partial<LifecycleTimings>;
+  jsonServices?: JsonService[];
+  environmentName?: string;
+  applicationName?: string;
+  region?: string;
+  /** Seed for fault `rate` decisions (default: random). */
+  faultSeed?: number;
+}
+
+export interface DeploymentResult {
+  versionLabel: string;
+  deploymentId: number;
+  /** The instances the new version was written to. */
+  instances: string[];
+}
+
+export interface Sandbox {
+  readonly adminUrl: string;
+  readonly endpoints: SandboxEndpoints;
+  readonly baseDir: string;
+  state(): SandboxState;
+  deploy(options?: { versionLabel?: string }): Promise<DeploymentResult>;
+  /** Scales the main group in (newest first) or out; with `wait`, until every change has settled. */
+  setCapacity(desired: number, options?: { wait?: boolean }): Promise<SandboxState>;
+  /** Launches one instance now (Pending); with `wait`, returns once it is InService. */
+  launch(options?: { group?: GroupRole; wait?: boolean }): Promise<SandboxInstanceEntry>;
+  /** Terminates one instance; with `wait`, returns once it is Terminated. */
+  terminate(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
+  injectFault(fault: Fault | unknown): ActiveFault;
+  faults(): ActiveFault[];
+  clearFaults(): void;
+  /** Sets properties (null removes one): DescribeConfigurationSettings, instances' env and deployment/env. */
+  setEnvironmentProperties(changes: Record<string, string | null>): Promise<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const faults = new FaultInjector(options.faultSeed === undefined ? Math.random : seededRandom(options.faultSeed));
+  const baseDir = resolve(options.baseDir ?? (await mkdtemp(join(tmpdir(), "eb-migrate-sandbox-"))));
+  await mkdir(join(baseDir, "instances"), { recursive: true });
+  const stateFile = options.stateFile === undefined ? undefined : resolve(options.stateFile);
+  // A state file left by an earlier run must not be mistaken for this one's.
+  if (stateFile) await rm(stateFile, { force: true });
+
+  const imds = new Map<string, Listener>();
+  const listeners: Listener[] = [];
+  let writer: ReturnType<typeof stateFileWriter> | undefined;
+  let ready = false;
+  const env: SandboxEnvironment = new SandboxEnvironment(
+    {
+      async prepare(instance) {
+        instance.root = join(baseDir, "instances", instance.id);
+        const listener = await startImds(env, instance, { imdsV1: options.imdsV1 ?? false, faults });
+        imds.set(instance.id, listener);
+        await writeInstanceFiles(env, instance);
+        return listener.url;
+      },
+      refresh: (instance) => writeInstanceFiles(env, instance),
+      async retire(instance) {
+        await imds.get(instance.id)?.close();
+        imds.delete(instance.id);
+      },
+      changed() {
+        if (ready) writer?.changed();
+      },
+    },
+    {
+      name: options.environmentName,
+      applicationName: options.applicationName,
+      region: options.region,
+      properties: options.environmentProperties,
+      timings: { ...options.lifecycle, ...(options.pendingMs === undefined ? {} : { pendingMs: options.pendingMs }) },
+    },
+  );
+
+  const jsonServices = options.jsonServices ?? [];
+  const dynamodb = await startDynamoDb({ external: options.dynamodbEndpoint, faults });
+  try {
+    const [autoScaling, ec2, elasticBeanstalk, ecs, logs] = await Promise.all([
+      listen(autoScalingService(env, faults)),
+      listen(ec2Service(env, faults)),
+      listen(elasticBeanstalkService(env, faults)),
+      listen(jsonProtocolService("ecs", jsonServices, faults)),
+      listen(jsonProtocolService("logs", jsonServices, faults)),
+    ]);
+    listeners.push(autoScaling, ec2, elasticBeanstalk, ecs, logs);
+    const endpoints: SandboxEndpoints = {
+      dynamodb: dynamodb.url,
+      autoScaling: autoScaling.url,
+      ec2: ec2.url,
+      elasticBeanstalk: elasticBeanstalk.url,
+      ecs: ecs.url,
+      logs: logs.url,
+      dynamodbUpstream: dynamodb.upstreamUrl,
+    };
+    const tableOf = () => env.properties.EB_MIGRATE_TABLE ?? DEFAULT_TABLE;
+    await Promise.all([ensureTable(dynamodb.url, env.identity.region, tableOf()), env.populate(options.instances ?? DEFAULT_INSTANCES)]);
+
+    let adminUrl = "";
+    const entryOf = (instance: SandboxInstance) => instanceEntry(env, endpoints, instance);
+    const settle = (instances: SandboxInstance[]) =>
+      Promise.all(instances.map((i) => env.whenState(i.id, i.lifecycle === "Pending" ? ["InService", "Terminating", "Terminated"] : ["Terminated"])));
+    const sandbox: Sandbox = {
+      get adminUrl() {
+        return adminUrl;
+      },
+      endpoints,
+      baseDir,
+      state: () => buildState(env, endpoints, adminUrl, baseDir),
+      async deploy(o = {}) {
+        const deployment = await env.deploy(o.versionLabel);
+        const instances = env.instances.filter((i) => i.deployment === deployment).map((i) => i.id);
+        return { versionLabel: deployment.versionLabel, deploymentId: deployment.deploymentId, instances };
+      },
+      async setCapacity(desired, o = {}) {
+        const { launched, terminated } = await env.setCapacity(desired);
+        if (o.wait) await settle([...launched, ...terminated]);
+        return sandbox.state();
+      },
+      async launch(o = {}) {
+        const instance = await env.launch(o.group ?? "main");
+        if (o.wait) await settle([instance]);
+        return entryOf(instance);
+      },
+      async terminate(id, o = {}) {
+        const instance = env.terminate(id);
+        if (o.wait) await settle([instance]);
+        return entryOf(instance);
+      },
+      injectFault: (fault) => faults.add(fault),
+      faults: () => faults.list(),
+      clearFaults: () => faults.clear(),
+      async setEnvironmentProperties(changes) {
+        const properties = await env.setProperties(changes);
+        // A new table name gets its table, as the ebextension's CloudFormation would create it.
+        await ensureTable(dynamodb.url, env.identity.region, tableOf());
+        return properties;
+      },
+      async stop() {
+        env.stop();
+        await Promise.all([...listeners, ...imds.values()].map((l) => l.close()));
+        imds.clear();
+        await Promise.all(jsonServices.map((s) => s.close?.()));
+        await dynamodb.close();
+        if (writer) {
+          await writer.flush().catch(() => {});
+          await rm(stateFile!, { force: true });
+        }
+      },
+    };
+    const admin = await startAdmin(sandbox, options.port ?? 0);
+    listeners.push(admin);
+    adminUrl = admin.url;
+    if (stateFile) {
+      writer = stateFileWriter(stateFile, () => sandbox.state());
+      ready = true;
+      writer.changed();
+      await writer.flush();
+    }
+    ready = true;
+    return sandbox;
+  } catch (error) {
+    env.stop();
+    await Promise.all([...listeners, ...imds.values()].map((l) => l.close()));
+    await dynamodb.close();
+    throw error;
+  }
+}
