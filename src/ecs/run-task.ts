@@ -85,7 +85,7 @@ export async function runEcsRelease(input: EcsReleaseInput): Promise<ExecutionRe
     });
     const begun = await startTask({ ecs: clients.ecs, settings, identity: input.identity, deployment: input.deployment, cluster, taskDefinitionArn: definitionArn, overrides, clock, log, signal: input.signal, deadline: input.deadline });
     if (!begun) {
-      return { exitCode: null, outputTail: [], durationMs: clock.now() - started, timedOut: false, interrupted: String(input.signal.reason ?? "aborted"), detail: "interrupted before the ECS task could be placed" };
+      return { exitCode: null, outputTail: [], durationMs: Math.round(clock.now() - started), timedOut: false, interrupted: String(input.signal.reason ?? "aborted"), detail: "interrupted before the ECS task could be placed" };
     }
     task = begun;
     log.info("ECS task started", { taskArn: task.taskArn });
@@ -119,7 +119,7 @@ export async function runEcsRelease(input: EcsReleaseInput): Promise<ExecutionRe
   return {
     exitCode,
     outputTail: tail.get(),
-    durationMs: clock.now() - started,
+    durationMs: Math.round(clock.now() - started),
     timedOut: outcome.timedOut,
     ...(outcome.interrupted ? { interrupted: outcome.interrupted } : {}),
     ...(detail ? { detail } : {}),

@@ -1,0 +1,165 @@
+// The ECS mode's decisions without AWS: overrides limit, container choice, tokens, failure
+// classes, setting combinations, discovery from on-instance files and the agent.
+import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Task } from "@aws-sdk/client-ecs";
+import { describe, expect, test } from "vitest";
+import { ConfigError } from "../../src/cli/errors.js";
+import { createLogger, memorySink } from "../../src/cli/log.js";
+import { resolveSettings } from "../../src/config/settings.js";
+import { discoverEcsTarget } from "../../src/ecs/discovery.js";
+import { buildOverrides, MAX_OVERRIDES_CHARACTERS } from "../../src/ecs/overrides.js";
+import { checkEcsSettings } from "../../src/ecs/settings-check.js";
+import { clientToken, isRetryableFailure, startedBy } from "../../src/ecs/start-task.js";
+import { describeStop } from "../../src/ecs/stop-detail.js";
+import { chooseContainer, logLocation } from "../../src/ecs/task-definition.js";
+
+const identity = { instanceId: "i-0abc", region: "us-east-1", environmentName: "prod", environmentId: "e-123" };
+
+describe("overrides", () => {
+  test("carry the command and every property to the named container", () => {
+    const o = buildOverrides("app", ["python", "manage.py", "migrate"], { A: "1", B: "two" });
+    expect(o.containerOverrides).toEqual([
+      { name: "app", command: ["python", "manage.py", "migrate"], environment: [{ name: "A", value: "1" }, { name: "B", value: "two" }] },
+    ]);
+  });
+
+  test("at exactly the limit are accepted, one character more is refused naming the largest property", () => {
+    const base = JSON.stringify(buildOverrides("app", ["x"], { BIG: "" })).length;
+    const fits = "v".repeat(MAX_OVERRIDES_CHARACTERS - base);
+    expect(JSON.stringify(buildOverrides("app", ["x"], { BIG: fits })).length).toBe(MAX_OVERRIDES_CHARACTERS);
+    const error = (() => {
+      try {
+        buildOverrides("app", ["x"], { BIG: `${fits}v` });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toMatch(/8193 characters; RunTask allows 8192.*BIG/);
+  });
+});
+
+describe("container choice", () => {
+  const def = (containers: { name: string; essential?: boolean }[]) => ({ taskDefinitionArn: "arn:td/web:1", containerDefinitions: containers });
+
+  test.each([
+    { containers: [{ name: "app" }], setting: undefined, chosen: "app" },
+    { containers: [{ name: "app" }, { name: "proxy", essential: false }], setting: undefined, chosen: "app" },
+    { containers: [{ name: "app" }, { name: "proxy" }], setting: "proxy", chosen: "proxy" },
+  ])("$containers.length containers, setting $setting → $chosen", ({ containers, setting, chosen }) => {
+    expect(chooseContainer(def(containers), setting).name).toBe(chosen);
+  });
+
+  test("two essential containers and no setting is a configuration error naming both", () => {
+    expect(() => chooseContainer(def([{ name: "app" }, { name: "worker" }]), undefined)).toThrow(/2 essential containers \(app, worker\); set EB_MIGRATE_ECS_CONTAINER/);
+  });
+
+  test("an unknown container name is refused with the choices", () => {
+    expect(() => chooseContainer(def([{ name: "app" }]), "web")).toThrow(/EB_MIGRATE_ECS_CONTAINER=web .* expected one of app/);
+  });
+
+  test("the awslogs stream is prefix/container/task-id", () => {
+    const container = { name: "app", logConfiguration: { logDriver: "awslogs" as const, options: { "awslogs-group": "/ecs/web", "awslogs-stream-prefix": "ecs" } } };
+    expect(logLocation(container, "arn:aws:ecs:us-east-1:1:task/c1/abc123")).toEqual({ group: "/ecs/web", stream: "ecs/app/abc123", region: undefined });
+    expect(logLocation({ name: "app" }, "arn:aws:ecs:us-east-1:1:task/c1/abc123")).toBeUndefined();
+  });
+});
+
+describe("RunTask inputs", () => {
+  test("clientToken: same deployment and attempt → same token; within ECS's 64 characters 33-126", () => {
+    const a = clientToken(identity, { key: "v1#7", source: "t" }, 0);
+    expect(a).toBe(clientToken(identity, { key: "v1#7", source: "t" }, 0));
+    expect(a).not.toBe(clientToken(identity, { key: "v1#7", source: "t" }, 1));
+    expect(a).not.toBe(clientToken(identity, { key: "v1#8", source: "t" }, 0));
+    expect(a).toMatch(/^[\x21-\x7e]{1,64}$/);
+  });
+
+  test("startedBy names the tool and keeps to ECS's characters", () => {
+    expect(startedBy(identity)).toBe("eb-migrate/i-0abc");
+    expect(startedBy({ ...identity, instanceId: "i.x".repeat(100) })).toMatch(/^[A-Za-z0-9_/-]{1,128}$/);
+  });
+
+  test.each([
+    ["AGENT", true],
+    ["RESOURCE:MEMORY", true],
+    ["RESOURCE:ENI", true],
+    ["MISSING", false],
+    ["ATTRIBUTE", false],
+    ["LOCATION", false],
+  ])("failure %s retried: %s", (reason, retried) => {
+    expect(isRetryableFailure({ reason })).toBe(retried);
+  });
+});
+
+describe("stop detail", () => {
+  test("no exit code: says so with stopCode, stoppedReason and the container's reason", () => {
+    const task: Task = { stopCode: "TaskFailedToStart", stoppedReason: "pull failed", containers: [{ name: "app", reason: "CannotPullContainerError" }] };
+    expect(describeStop(task, "app", null)).toBe('container app has no exit code, stopCode=TaskFailedToStart, stoppedReason="pull failed", container reason="CannotPullContainerError"');
+    expect(describeStop(task, "app", 0)).toBeUndefined();
+  });
+});
+
+describe("setting combinations", () => {
+  const settings = (env: Record<string, string>) => resolveSettings({ EB_MIGRATE_MODE: "ecs", ...env });
+
+  test.each([
+    [{ EB_MIGRATE_ECS_LAUNCH_TYPE: "FARGATE" }, /FARGATE needs EB_MIGRATE_ECS_SUBNETS/],
+    [{ EB_MIGRATE_ECS_SECURITY_GROUPS: "sg-1" }, /only apply with EB_MIGRATE_ECS_SUBNETS/],
+    [{ EB_MIGRATE_ECS_PLATFORM_VERSION: "1.4.0", EB_MIGRATE_ECS_LAUNCH_TYPE: "EC2" }, /only applies to Fargate/],
+    [{ EB_MIGRATE_ECS_TASK_DEFINITION: "web:latest" }, /family, family:revision or a task-definition ARN/],
+  ])("%j is refused", (env, message) => {
+    expect(() => checkEcsSettings(settings(env))).toThrow(message);
+  });
+
+  test.each([
+    [{ EB_MIGRATE_ECS_LAUNCH_TYPE: "FARGATE", EB_MIGRATE_ECS_SUBNETS: "subnet-1", EB_MIGRATE_ECS_PLATFORM_VERSION: "1.4.0" }],
+    [{ EB_MIGRATE_ECS_TASK_DEFINITION: "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3" }],
+    [{ EB_MIGRATE_ECS_CAPACITY_PROVIDER_STRATEGY: "FARGATE_SPOT:1", EB_MIGRATE_ECS_SUBNETS: "subnet-1", EB_MIGRATE_ECS_PLATFORM_VERSION: "LATEST" }],
+  ])("%j is accepted", (env) => {
+    expect(() => checkEcsSettings(settings(env))).not.toThrow();
+  });
+});
+
+describe("discovery on EB's ECS platform", () => {
+  const log = () => {
+    const sink = memorySink();
+    return { sink, log: createLogger({ sinks: [sink] }) };
+  };
+
+  test("cluster from /etc/ecs/ecs.config under EB_MIGRATE_ROOT, task definition from the agent's awseb- task", async () => {
+    const root = await mkdtemp(join(tmpdir(), "ecs-root-"));
+    await mkdir(join(root, "etc/ecs"), { recursive: true });
+    await writeFile(join(root, "etc/ecs/ecs.config"), "ECS_LOGLEVEL=info\nECS_CLUSTER=awseb-prod-xyz\n");
+    const asked: string[] = [];
+    const { sink, log: logger } = log();
+    const target = await discoverEcsTarget({
+      root,
+      agentUrl: "http://agent",
+      log: logger,
+      fetchJson: async (url) => {
+        asked.push(url);
+        return { Tasks: [{ Family: "awseb-prod-xyz", Version: "7" }, { Family: "ecs-agent-sidecar" }] };
+      },
+    });
+    expect(target).toEqual({ cluster: "awseb-prod-xyz", taskDefinition: "awseb-prod-xyz" });
+    expect(asked).toEqual(["http://agent/v1/tasks"]);
+    expect(sink.records.some((r) => r.level === "warn" && /latest ACTIVE revision/.test(r.msg))).toBe(true);
+  });
+
+  test("cluster from the agent's metadata when the file is missing; settings win over discovery", async () => {
+    const root = await mkdtemp(join(tmpdir(), "ecs-root-"));
+    const target = await discoverEcsTarget({ root, agentUrl: "http://agent", taskDefinition: "web:2", log: log().log, fetchJson: async () => ({ Cluster: "from-agent" }) });
+    expect(target).toEqual({ cluster: "from-agent", taskDefinition: "web:2" });
+  });
+
+  test("not an ECS instance and nothing set: a configuration error naming the setting", async () => {
+    const root = await mkdtemp(join(tmpdir(), "ecs-root-"));
+    const fetchJson = async () => {
+      throw new Error("connect ECONNREFUSED");
+    };
+    await expect(discoverEcsTarget({ root, agentUrl: "http://agent", log: log().log, fetchJson })).rejects.toThrow(/needs EB_MIGRATE_ECS_CLUSTER/);
+    await expect(discoverEcsTarget({ root, agentUrl: "http://agent", cluster: "c", log: log().log, fetchJson })).rejects.toThrow(/needs EB_MIGRATE_ECS_TASK_DEFINITION \(no Elastic Beanstalk task/);
+  });
+});
