@@ -190,11 +190,9 @@ const VERBS: Record<FileAction, [done: string, planned: string]> = {
 
 /** What init did (or would do) and what the user does next, as lines for the terminal. */
 export function formatInitReport(result: InitResult): string {
-  const width = Math.max(...Object.values(VERBS).map(([d, p]) => (result.dryRun ? p : d).length));
-  const lines = result.outcomes.map((o) => {
-    const verb = VERBS[o.action][result.dryRun ? 1 : 0];
-    return `  ${verb.padEnd(width)}  ${o.path}${o.note ? `  (${o.note})` : ""}`;
-  });
+  const verbs = result.outcomes.map((o) => VERBS[o.action][result.dryRun ? 1 : 0]);
+  const width = Math.max(...verbs.map((v) => v.length));
+  const lines = result.outcomes.map((o, i) => `  ${verbs[i]!.padEnd(width)}  ${o.path}${o.note ? `  (${o.note})` : ""}`);
   const out = [`eb-migrate ${result.version} init${result.dryRun ? " --dry-run (nothing written)" : ""} in ${result.dir}`, ...lines];
   if (result.outcomes.some((o) => o.action === "kept")) {
     out.push("", "Kept files differ from what this version writes; compare them, or run again with --force to replace them.");

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import {
+  cloudFormationPolicyDocument,
+  partitionOf,
+  POLICY_ACTIONS,
+  policyDocument,
+  taskDefinitionFamily,
+} from "../../src/scaffold/policy.js";
+
+const actionsOf = (doc: { Statement: { Action: string[] }[] }) => doc.Statement.flatMap((s) => s.Action).sort();
+
+describe("policyDocument", () => {
+  it("limits every DynamoDB action to the one table", () => {
+    const doc = policyDocument({ table: "my-table", mode: "local", region: "eu-west-1", account: "123456789012" });
+    const dynamo = doc.Statement.filter((s) => s.Action.some((a) => a.startsWith("dynamodb:")));
+    expect(dynamo).toHaveLength(1);
+    expect(dynamo[0]!.Resource).toBe("arn:aws:dynamodb:eu-west-1:123456789012:table/my-table");
+    expect(dynamo[0]!.Action.sort()).toEqual(
+      ["dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:UpdateItem"].sort(),
+    );
+  });
+
+  it("grants local mode no ECS, logs or iam actions", () => {
+    const actions = actionsOf(policyDocument({ table: "t", mode: "local" }));
+    expect(actions.filter((a) => /^(ecs|logs|iam):/.test(a))).toEqual([]);
+    expect(actions).toContain("autoscaling:DescribeAutoScalingInstances");
+    expect(actions).toContain("ec2:DescribeInstances");
+    expect(actions).toContain("elasticbeanstalk:DescribeConfigurationSettings");
+    expect(actions.every((a) => !a.endsWith("*"))).toBe(true);
+  });
+
+  it("scopes the Elastic Beanstalk reads to the environment when it is named", () => {
+    const doc = policyDocument({ table: "t", mode: "local", region: "us-east-1", account: "1", environmentName: "prod" });
+    const eb = doc.Statement.find((s) => s.Action.includes("elasticbeanstalk:DescribeEnvironments"))!;
+    expect(eb.Resource).toBe("arn:aws:elasticbeanstalk:us-east-1:1:environment/*/prod");
+  });
+
+  it("adds the ECS statements in ecs mode, RunTask limited to the task definition family", () => {
+    const doc = policyDocument({
+      table: "t",
+      mode: "ecs",
+      region: "eu-west-1",
+      account: "1",
+      ecs: { taskDefinition: "arn:aws:ecs:eu-west-1:1:task-definition/migrate:12", logGroup: "/ecs/migrate" },
+    });
+    const find = (action: string) => doc.Statement.find((s) => s.Action.includes(action))!;
+    expect(find("ecs:RunTask").Resource).toBe("arn:aws:ecs:eu-west-1:1:task-definition/migrate:*");
+    expect(find("ecs:DescribeTasks").Action).toContain("ecs:StopTask");
+    expect(find("logs:GetLogEvents").Resource).toBe("arn:aws:logs:eu-west-1:1:log-group:/ecs/migrate:log-stream:*");
+    expect(find("logs:DescribeLogStreams").Resource).toBe("arn:aws:logs:eu-west-1:1:log-group:/ecs/migrate:*");
+    expect(find("iam:PassRole").Condition).toEqual({ StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
+    expect(actionsOf(doc)).toContain("ecs:DescribeTaskDefinition");
+  });
+
+  it("lists every action of POLICY_ACTIONS in some mode, and nothing else", () => {
+    const all = new Set([...actionsOf(policyDocument({ table: "t", mode: "local" })), ...actionsOf(policyDocument({ table: "t", mode: "ecs" }))]);
+    expect([...all].sort()).toEqual(POLICY_ACTIONS.flatMap((g) => [...g.actions]).sort());
+  });
+
+  it("uses the partition of the region", () => {
+    expect(partitionOf("cn-north-1")).toBe("aws-cn");
+    expect(partitionOf("us-gov-west-1")).toBe("aws-us-gov");
+    expect(partitionOf("eu-central-1")).toBe("aws");
+    expect(policyDocument({ table: "t", mode: "local", region: "cn-north-1" }).Statement[0]!.Resource).toMatch(/^arn:aws-cn:dynamodb:/);
+  });
+});
+
+describe("taskDefinitionFamily", () => {
+  it.each([
+    ["migrate", "migrate"],
+    ["migrate:3", "migrate"],
+    ["arn:aws:ecs:eu-west-1:123456789012:task-definition/migrate:3", "migrate"],
+  ])("%s → %s", (input, family) => {
+    expect(taskDefinitionFamily(input)).toBe(family);
+  });
+});
+
+describe("cloudFormationPolicyDocument", () => {
+  it("has exactly the local-mode actions, from the same table", () => {
+    expect(actionsOf(cloudFormationPolicyDocument())).toEqual(actionsOf(policyDocument({ table: "t", mode: "local" })));
+  });
+
+  it("points the table statement at the table resource and the EB reads at this environment", () => {
+    const doc = cloudFormationPolicyDocument();
+    const table = doc.Statement.find((s) => s.Action.includes("dynamodb:GetItem"))!;
+    expect(table.Resource).toEqual({ "Fn::GetAtt": ["EbMigrateTable", "Arn"] });
+    const eb = doc.Statement.find((s) => s.Action.includes("elasticbeanstalk:DescribeEnvironments"))!;
+    expect(JSON.stringify(eb.Resource)).toContain('{"Ref":"AWSEBEnvironmentName"}');
+  });
+});

@@ -1,0 +1,211 @@
+// The generated templates: valid YAML with only keys EB accepts, CloudFormation shapes, a hook
+// that passes bash -n and shellcheck and really passes eb-migrate's exit code through.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { SETTINGS } from "../../src/config/settings.js";
+import { ebextensionConfig, FIND_NODE_SCRIPT } from "../../src/scaffold/ebextension.js";
+import { BUNDLE_PATH, CONTAINER_COMMAND_SCRIPT_PATH, FIND_NODE_FUNCTION, HOOK_PATH, hookScript } from "../../src/scaffold/hook-script.js";
+
+const repo = join(dirname(new URL(import.meta.url).pathname), "..", "..");
+const version = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version;
+
+/** Top-level keys of an .ebextensions config file (EB developer guide, "Advanced environment customization"). */
+const EB_KEYS = new Set(["option_settings", "packages", "groups", "users", "sources", "files", "commands", "services", "container_commands", "Resources", "Outputs", "Parameters", "Mappings", "Conditions"]);
+
+type Yaml = Record<string, unknown>;
+const config = (containerCommands: boolean, resources: boolean) => parse(ebextensionConfig({ version, containerCommands, resources })) as Yaml;
+
+describe("the .ebextensions config", () => {
+  it("is valid YAML with only keys Elastic Beanstalk accepts", () => {
+    for (const cc of [false, true]) {
+      for (const res of [false, true]) {
+        const doc = config(cc, res);
+        expect(Object.keys(doc).filter((k) => !EB_KEYS.has(k))).toEqual([]);
+        expect(doc.container_commands !== undefined).toBe(cc);
+        expect(doc.Resources !== undefined).toBe(res);
+      }
+    }
+  });
+
+  it("uses LF line endings and no tabs", () => {
+    const text = ebextensionConfig({ version, containerCommands: true, resources: true });
+    expect(text).not.toContain("\r");
+    expect(text).not.toContain("\t");
+  });
+
+  it("defines a DynamoDB table the way the runner expects it (key pk, on demand, TTL on expiresAt)", () => {
+    const table = (config(false, true).Resources as Yaml).EbMigrateTable as Yaml;
+    expect(table.Type).toBe("AWS::DynamoDB::Table");
+    const props = table.Properties as Yaml;
+    expect(props.KeySchema).toEqual([{ AttributeName: "pk", KeyType: "HASH" }]);
+    expect(props.AttributeDefinitions).toEqual([{ AttributeName: "pk", AttributeType: "S" }]);
+    expect(props.BillingMode).toBe("PAY_PER_REQUEST");
+    expect(props.ProvisionedThroughput).toBeUndefined();
+    expect(props.TimeToLiveSpecification).toEqual({ AttributeName: "expiresAt", Enabled: true });
+    // No TableName: CloudFormation names it, so two environments never share a table.
+    expect(props.TableName).toBeUndefined();
+  });
+
+  it("attaches a managed policy to the instance profile's role", () => {
+    const policy = (config(false, true).Resources as Yaml).EbMigrateInstancePolicy as Yaml;
+    expect(policy.Type).toBe("AWS::IAM::ManagedPolicy");
+    const props = policy.Properties as Yaml;
+    const doc = props.PolicyDocument as { Version: string; Statement: { Effect: string; Action: string[]; Resource: unknown }[] };
+    expect(doc.Version).toBe("2012-10-17");
+    for (const s of doc.Statement) {
+      expect(s.Effect).toBe("Allow");
+      expect(s.Action.length).toBeGreaterThan(0);
+      expect(s.Resource).toBeDefined();
+    }
+    expect(props.Roles).toEqual([
+      { "Fn::GetOptionSetting": { Namespace: "aws:autoscaling:launchconfiguration", OptionName: "IamInstanceProfile", DefaultValue: "aws-elasticbeanstalk-ec2-role" } },
+    ]);
+  });
+
+  it("passes the generated table name to instances with EB's backtick Ref syntax, and nothing else", () => {
+    const settings = config(false, true).option_settings as Yaml;
+    expect(settings).toEqual({ "aws:elasticbeanstalk:application:environment": { EB_MIGRATE_TABLE: '`{"Ref" : "EbMigrateTable"}`' } });
+    expect(config(false, false).option_settings).toBeUndefined();
+  });
+
+  it("never sets the deployment command timeout", () => {
+    const text = ebextensionConfig({ version, containerCommands: true, resources: true });
+    expect(text).not.toMatch(/^\s*Timeout:/m);
+    expect(text).not.toContain("aws:elasticbeanstalk:command:");
+  });
+
+  it("installs nodejs20 with dnf only when no Node >= 20 is found, and adds the log to eb logs", () => {
+    const doc = config(false, true);
+    const commands = doc.commands as Record<string, { command: string; test: string }>;
+    const install = Object.values(commands).find((c) => c.command.includes("nodejs20"))!;
+    expect(install.command).toBe("dnf install -y nodejs20");
+    expect(install.test).toContain(`! ${FIND_NODE_SCRIPT}`);
+    const files = doc.files as Record<string, { content: string; mode: string }>;
+    expect(files[FIND_NODE_SCRIPT]!.content).toContain(FIND_NODE_FUNCTION);
+    expect(files[FIND_NODE_SCRIPT]!.mode).toBe("000755");
+    expect(files["/opt/elasticbeanstalk/tasks/taillogs.d/eb-migrate.conf"]!.content.trim()).toBe("/var/log/eb-migrate.log");
+    expect(files["/opt/elasticbeanstalk/tasks/bundlelogs.d/eb-migrate.conf"]!.content.trim()).toBe("/var/log/eb-migrate.log");
+  });
+
+  it("runs container_commands without leader_only, through the same script as the hook", () => {
+    const entries = Object.values(config(true, true).container_commands as Record<string, Yaml>);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.leader_only).toBeUndefined();
+    expect(entries[0]!.command).toBe(`bash ${CONTAINER_COMMAND_SCRIPT_PATH}`);
+  });
+
+  it("lists every setting with its default", () => {
+    const text = ebextensionConfig({ version, containerCommands: false, resources: true });
+    for (const s of SETTINGS) expect(text).toContain(`EB_MIGRATE_${s.name}`);
+  });
+
+  it("is shipped in ebextensions/ and platform-hooks/ exactly as init writes it", () => {
+    const expected: Record<string, string> = {
+      "ebextensions/eb-migrate.config": ebextensionConfig({ version, containerCommands: false, resources: true }),
+      "ebextensions/container-commands/eb-migrate.config": ebextensionConfig({ version, containerCommands: true, resources: true }),
+      "platform-hooks/predeploy/50_eb_migrate.sh": hookScript(version),
+    };
+    for (const [path, content] of Object.entries(expected)) {
+      const file = join(repo, path);
+      if (process.env.UPDATE_TEMPLATES === "1") {
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, content, { mode: path.endsWith(".sh") ? 0o755 : 0o644 });
+      }
+      expect(readFileSync(file, "utf8"), `${path} is stale: run UPDATE_TEMPLATES=1 npx vitest run test/scaffold/templates.test.ts`).toBe(content);
+    }
+  });
+});
+
+describe("the predeploy hook script", () => {
+  const script = hookScript(version);
+
+  it("is a bash strict-mode script with LF endings that passes bash -n and shellcheck", () => {
+    expect(script.startsWith("#!/bin/bash\n")).toBe(true);
+    expect(script).toContain("set -euo pipefail");
+    expect(script).not.toContain("\r");
+    const dir = mkdtempSync(join(tmpdir(), "ebm-hook-"));
+    const file = join(dir, "hook.sh");
+    writeFileSync(file, script);
+    const syntax = spawnSync("bash", ["-n", file], { encoding: "utf8" });
+    expect(syntax.status, syntax.stderr).toBe(0);
+    if (existsSync("/usr/bin/shellcheck")) {
+      const lint = spawnSync("/usr/bin/shellcheck", ["-S", "style", file], { encoding: "utf8" });
+      expect(lint.status, lint.stdout).toBe(0);
+    }
+  });
+
+  it("runs the bundle's run command relative to the app directory", () => {
+    expect(script).toContain(`bundle="${BUNDLE_PATH}"`);
+    expect(script).toMatch(/exec "\$node_bin" "\$bundle" run "\$@"\n/);
+  });
+
+  /** An app with the hook and a fake bundle, and a PATH holding only what the hook needs. */
+  function instance(nodeNames: Record<string, string>) {
+    const base = mkdtempSync(join(tmpdir(), "ebm-inst-"));
+    const app = join(base, "app");
+    const root = join(base, "root");
+    const bin = join(base, "bin");
+    for (const d of [app, root, bin]) mkdirSync(d, { recursive: true });
+    for (const tool of ["bash", "tee", "mkdir", "dirname", "cat"]) symlinkSync(`/usr/bin/${tool}`, join(bin, tool));
+    for (const [name, target] of Object.entries(nodeNames)) {
+      if (target.startsWith("#!")) {
+        writeFileSync(join(bin, name), target);
+        chmodSync(join(bin, name), 0o755);
+      } else symlinkSync(target, join(bin, name));
+    }
+    mkdirSync(join(app, dirname(HOOK_PATH)), { recursive: true });
+    mkdirSync(join(app, dirname(BUNDLE_PATH)), { recursive: true });
+    writeFileSync(join(app, HOOK_PATH), script, { mode: 0o755 });
+    writeFileSync(
+      join(app, BUNDLE_PATH),
+      `console.log("fake eb-migrate " + JSON.stringify(process.argv.slice(2)) + " cwd=" + process.cwd() + " FROM_EB=" + process.env.FROM_EB + " PRESET=" + process.env.PRESET);\nprocess.exit(Number(process.env.FAKE_EXIT ?? 0));\n`,
+    );
+    const run = (env: Record<string, string> = {}) =>
+      spawnSync("/usr/bin/bash", [join(app, HOOK_PATH)], { cwd: app, encoding: "utf8", env: { PATH: bin, EB_MIGRATE_ROOT: root, ...env }, timeout: 30_000 });
+    return { app, root, run };
+  }
+
+  it.each([0, 1, 3, 4])("passes exit code %i of eb-migrate run through", (code) => {
+    const { app, root, run } = instance({ node: process.execPath });
+    const result = run({ FAKE_EXIT: String(code) });
+    expect(result.status, result.stderr).toBe(code);
+    expect(result.stdout).toContain(`fake eb-migrate ["run"] cwd=${app}`);
+    expect(readFileSync(join(root, "var/log/eb-migrate.log"), "utf8")).toContain('fake eb-migrate ["run"]');
+  });
+
+  it("finds the namespaced node-20 of Amazon Linux 2023 when there is no node", () => {
+    const { run } = instance({ "node-20": process.execPath });
+    const result = run();
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain("fake eb-migrate");
+  });
+
+  it("exits 2 with a clear message when there is no Node.js at all", () => {
+    const { run } = instance({});
+    const result = run();
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("no Node.js >= 20");
+    expect(result.stdout).not.toContain("fake eb-migrate");
+  });
+
+  it("exits 2 when the only Node.js is older than 20", () => {
+    const { run } = instance({ node: "#!/usr/bin/bash\necho 18\n" });
+    const result = run();
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("no Node.js >= 20");
+  });
+
+  it("exports environment properties from EB's get-config, keeping values already set", () => {
+    const { root, run } = instance({ node: process.execPath });
+    const getConfig = join(root, "opt/elasticbeanstalk/bin/get-config");
+    mkdirSync(dirname(getConfig), { recursive: true });
+    writeFileSync(getConfig, `#!/usr/bin/bash\n[ "$1" = environment ] && echo '{"FROM_EB":"a b=c","PRESET":"from-eb","bad-name":"x"}'\n`, { mode: 0o755 });
+    const result = run({ PRESET: "mine" });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain("FROM_EB=a b=c PRESET=mine");
+  });
+});
