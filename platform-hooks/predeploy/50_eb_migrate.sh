@@ -21,13 +21,20 @@ find_node() {
   return 1
 }
 
+# Problems found before eb-migrate starts go to the deploy log and to /var/log/eb-migrate.log (eb logs);
+# once started, eb-migrate writes that file itself.
+say() {
+  echo "eb-migrate: $*" >&2
+  { mkdir -p "$(dirname "$log")" && echo "eb-migrate: $*" >>"$log"; } 2>/dev/null || true
+}
+
 if ! node_bin="$(find_node)"; then
-  echo "eb-migrate: no Node.js >= 20 on this instance (looked for node, node-24, node-22, node-20)." >&2
-  echo "eb-migrate: .ebextensions/eb-migrate.config installs nodejs20 on Amazon Linux 2023; on Amazon Linux 2 install Node yourself (see docs/init.md)." >&2
+  say "no Node.js >= 20 on this instance (looked for node, node-24, node-22, node-20)."
+  say ".ebextensions/eb-migrate.config installs nodejs20 on Amazon Linux 2023; on Amazon Linux 2 install Node yourself (see docs/init.md)."
   exit 2
 fi
 if [[ ! -f "$bundle" ]]; then
-  echo "eb-migrate: $bundle not found in $(pwd); run this from the app directory and commit what eb-migrate init wrote." >&2
+  say "$bundle not found in $(pwd); run this from the app directory and commit what eb-migrate init wrote."
   exit 2
 fi
 
@@ -45,7 +52,4 @@ if [[ -x "$get_config" ]] && properties="$("$get_config" environment 2>/dev/null
   ')
 fi
 
-# Everything also goes to /var/log/eb-migrate.log, which `eb logs` collects.
-mkdir -p "$(dirname "$log")"
-exec > >(tee -a "$log") 2>&1
 exec "$node_bin" "$bundle" run "$@"

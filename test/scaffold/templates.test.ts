@@ -150,7 +150,7 @@ describe("the predeploy hook script", () => {
     const root = join(base, "root");
     const bin = join(base, "bin");
     for (const d of [app, root, bin]) mkdirSync(d, { recursive: true });
-    for (const tool of ["bash", "tee", "mkdir", "dirname", "cat"]) symlinkSync(`/usr/bin/${tool}`, join(bin, tool));
+    for (const tool of ["bash", "mkdir", "dirname"]) symlinkSync(`/usr/bin/${tool}`, join(bin, tool));
     for (const [name, target] of Object.entries(nodeNames)) {
       if (target.startsWith("#!")) {
         writeFileSync(join(bin, name), target);
@@ -170,11 +170,10 @@ describe("the predeploy hook script", () => {
   }
 
   it.each([0, 1, 3, 4])("passes exit code %i of eb-migrate run through", (code) => {
-    const { app, root, run } = instance({ node: process.execPath });
+    const { app, run } = instance({ node: process.execPath });
     const result = run({ FAKE_EXIT: String(code) });
     expect(result.status, result.stderr).toBe(code);
     expect(result.stdout).toContain(`fake eb-migrate ["run"] cwd=${app}`);
-    expect(readFileSync(join(root, "var/log/eb-migrate.log"), "utf8")).toContain('fake eb-migrate ["run"]');
   });
 
   it("finds the namespaced node-20 of Amazon Linux 2023 when there is no node", () => {
@@ -185,11 +184,13 @@ describe("the predeploy hook script", () => {
   });
 
   it("exits 2 with a clear message when there is no Node.js at all", () => {
-    const { run } = instance({});
+    const { root, run } = instance({});
     const result = run();
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("no Node.js >= 20");
     expect(result.stdout).not.toContain("fake eb-migrate");
+    // eb logs shows it too.
+    expect(readFileSync(join(root, "var/log/eb-migrate.log"), "utf8")).toContain("no Node.js >= 20");
   });
 
   it("exits 2 when the only Node.js is older than 20", () => {
