@@ -1,6 +1,6 @@
 // Test-run set-up: one throw-away PostgreSQL cluster for the whole run (127.0.0.1 only), removed at the end.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { appendFile, chown, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -43,6 +43,13 @@ async function startCluster(): Promise<Cluster> {
     asPostgres ? ["runuser", ["-u", "postgres", "--", join(bin, tool), ...args]] : [join(bin, tool), args];
   const run = (tool: string, args: string[]) => runTool(...invocation(tool, args), dir);
 
+  const stopNow = () => {
+    spawnSync(...invocation("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w"]), { cwd: dir, stdio: "ignore" });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // Should vitest exit without running teardown (Ctrl-C), do not leave a server behind.
+  process.once("exit", stopNow);
+
   // --no-sync and fsync=off: the data is thrown away anyway.
   await run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]);
   await appendFile(
@@ -57,12 +64,6 @@ async function startCluster(): Promise<Cluster> {
       "",
     ].join("\n"),
   );
-
-  const stopNow = () => {
-    spawnSync(...invocation("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w"]), { cwd: dir, stdio: "ignore" });
-  };
-  // Should vitest exit without running teardown (Ctrl-C), do not leave a server behind.
-  process.once("exit", stopNow);
 
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -82,7 +83,8 @@ async function startCluster(): Promise<Cluster> {
     }
   }
   const log = existsSync(logFile) ? readFileSync(logFile, "utf8").slice(-2000) : "(no server log)";
-  await rm(dir, { recursive: true, force: true });
+  process.removeListener("exit", stopNow);
+  stopNow();
   throw new Error(`Could not start the test PostgreSQL server. Server log:\n${log}`, { cause: lastError });
 }
 
