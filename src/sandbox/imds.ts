@@ -35,8 +35,9 @@ export async function startImds(env: SandboxEnvironment, instance: SandboxInstan
 
   return listen(async (req: IncomingMessage, res: ServerResponse) => {
     req.resume();
-    // The SDK joins the endpoint's path "/" with "/latest/...": collapse repeated slashes.
-    const path = new URL(req.url ?? "/", "http://imds").pathname.replace(/\/{2,}/g, "/");
+    // The SDK joins the endpoint's path "/" with "/latest/...": collapse repeated slashes first
+    // ("//latest/..." would otherwise parse as a URL whose host is "latest").
+    const path = decodeURIComponent((req.url ?? "/").split("?")[0]!.replace(/\/{2,}/g, "/"));
     const operation = path.replace(/^\/latest\//, "");
     if (await applyFault(options.faults.decide("imds", operation), "imds", res, writeError)) return;
 
