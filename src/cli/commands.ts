@@ -5,5 +5,6 @@ import { initCommand } from "../commands/init.js";
 import { policyCommand } from "../commands/policy.js";
 import { statusCommand } from "../commands/status.js";
 import { doctorCommand } from "../commands/doctor.js";
+import { superviseCommand } from "../commands/supervise.js";
 
-export const INSTANCE_COMMANDS: CommandSpec[] = [runCommand, initCommand, policyCommand, statusCommand, doctorCommand];
+export const INSTANCE_COMMANDS: CommandSpec[] = [runCommand, initCommand, policyCommand, statusCommand, doctorCommand, superviseCommand];

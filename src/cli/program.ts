@@ -50,8 +50,9 @@ export async function runProgram(argv: string[], ctx: CommandContext, commands: 
 }
 
 function helpText(commands: CommandSpec[]): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  const listed = commands.filter((c) => !c.name.startsWith("__"));
+  const width = Math.max(...listed.map((c) => c.name.length));
+  const lines = listed.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `eb-migrate ${VERSION} — a release phase for AWS Elastic Beanstalk\n\nusage: eb-migrate <command> [options]\n\n${lines.join("\n")}\n\nRun "eb-migrate <command> --help" for a command's options.\n`;
 }
 

@@ -1,13 +1,133 @@
-// `eb-migrate run` — not built yet.
+// `eb-migrate run` — called by the predeploy hook (or container_commands) on every instance.
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createClients, type CallCounter } from "../aws/clients.js";
 import type { CommandSpec } from "../cli/command.js";
-import { ConfigError } from "../cli/errors.js";
+import { EbMigrateError, ExitCode } from "../cli/errors.js";
+import { createLogger, formatJson, streamSink, type LogSink } from "../cli/log.js";
+import { resolveSettings } from "../config/settings.js";
+import { LeaseStore } from "../election/lease.js";
+import { checkEcsSettings } from "../ecs/settings-check.js";
+import { runEcsRelease } from "../ecs/run-task.js";
+import { groupOf, holderState, inServiceMembers, oldestInstance } from "../instance/auto-scaling.js";
+import { discoverDeployment, discoverIdentity, instanceMetadata } from "../instance/identity.js";
+import type { ExecutionResult } from "../release/execution.js";
+import { runLocalCommand } from "../release/local-command.js";
+import { ReleaseStore } from "../release/record.js";
+import { createRedactor } from "../release/redact.js";
+import { resolveCommand } from "../release/resolve-command.js";
+import { runRelease, type RunOutcome } from "../release/runner.js";
+import { systemClock } from "../runtime/clock.js";
+import { SETTINGS_OPTIONS, SETTINGS_USAGE } from "./settings-flags.js";
+
+/** The on-instance log file, added to EB's tail and bundle logs by the ebextension. */
+export const LOG_FILE = "var/log/eb-migrate.log";
 
 export const runCommand: CommandSpec = {
   name: "run",
-  summary: "(not built yet)",
-  usage: "eb-migrate run",
-  options: {},
-  async run() {
-    throw new ConfigError("this command is not built yet");
+  summary: "Run the release command on exactly one instance; the others wait (use in the predeploy hook).",
+  usage: `eb-migrate run ${SETTINGS_USAGE} [--stats-file F]`,
+  options: { ...SETTINGS_OPTIONS, "stats-file": { type: "string" } },
+  async run(ctx, args) {
+    const { "stats-file": statsFile, ...flags } = args.values;
+    const settings = resolveSettings(ctx.env, flags);
+    if (settings.mode === "ecs") checkEcsSettings(settings);
+    const clock = systemClock;
+    const root = ctx.env.EB_MIGRATE_ROOT || "/";
+    const sinks: LogSink[] = [streamSink(ctx.stderr, settings.logFormat, ctx.env), fileSink(join(root, LOG_FILE))];
+    let log = createLogger({ sinks, now: clock.now, debug: settings.debug });
+    if (settings.disabled) {
+      log.warn("EB_MIGRATE_DISABLED is set: skipping the release command on this instance");
+      return ExitCode.ok;
+    }
+    const started = clock.now();
+    const calls: CallCounter = new Map();
+    let outcome: RunOutcome | undefined;
+    let exitCode: number = ExitCode.ok;
+    try {
+      const metadata = instanceMetadata(ctx.env);
+      let clients = createClients({ region: ctx.env.AWS_REGION ?? "us-east-1" }, calls);
+      const identity = await discoverIdentity({ env: ctx.env, root, metadata, ec2: () => clients.ec2 });
+      clients = createClients({ region: identity.region }, calls);
+      log = log.child({ instance: identity.instanceId });
+      const deployment = await discoverDeployment(root);
+      log.info(`release ${deployment.key} of ${identity.environmentName} (${identity.environmentId}), ${settings.mode} mode`, { state: "start" });
+      const argv = await resolveCommand(settings, ctx.env, root);
+      const redact = createRedactor(ctx.env);
+      const supervisor = bundleFile() ? { execPath: process.execPath, script: bundleFile()! } : undefined;
+
+      outcome = await runRelease({
+        settings,
+        identity,
+        deployment,
+        clock,
+        log,
+        signal: ctx.signal,
+        leases: new LeaseStore(clients.dynamodb, settings.table, clock),
+        releases: new ReleaseStore(clients.dynamodb, settings.table, clock),
+        holderState: (id) => holderState(clients.autoScaling, id),
+        oldestInstance: async () => {
+          const group = identity.autoScalingGroup ?? (await groupOf(clients.autoScaling, identity.instanceId));
+          if (!group) throw new Error(`${identity.instanceId} is in no Auto Scaling group`);
+          const oldest = oldestInstance(await inServiceMembers(clients.autoScaling, clients.ec2, group));
+          if (!oldest) throw new Error(`Auto Scaling group ${group} has no InService instance`);
+          return oldest.instanceId;
+        },
+        execute: async ({ existingTaskArn, fence, deadline, hooks }) => {
+          if (settings.mode === "local") {
+            return await runLocalCommand({ argv, shell: settings.shell, cwd: ctx.cwd, env: ctx.env, clock, deadline, signal: ctx.signal, fence, hooks, redact, ...(supervisor ? { supervisor } : {}) });
+          }
+          // A lost lease stops our wait, never the task: the new leader waits on the same task.
+          const fenced = new Promise<ExecutionResult>((resolve) =>
+            fence.addEventListener("abort", () => resolve({ exitCode: null, outputTail: [], durationMs: 0, timedOut: false, detail: "lease lost" }), { once: true }),
+          );
+          return await Promise.race([
+            runEcsRelease({
+              settings,
+              clients,
+              identity,
+              deployment,
+              command: settings.shell ? ["sh", "-c", settings.commandText] : argv,
+              ...(existingTaskArn ? { existingTaskArn } : {}),
+              clock,
+              log,
+              signal: ctx.signal,
+              deadline,
+              hooks,
+              root,
+            }),
+            fenced,
+          ]);
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof EbMigrateError)) throw error;
+      log.error(error.message);
+      exitCode = error.exitCode;
+    } finally {
+      if (typeof statsFile === "string") {
+        writeFileSync(statsFile, JSON.stringify({ exitCode, role: outcome?.role, leader: outcome?.leader, takeover: outcome?.takeover, durationMs: Math.round(clock.now() - started), calls: Object.fromEntries(calls) }, null, 2));
+      }
+    }
+    return exitCode;
   },
 };
+
+/** The running bundle (dist/eb-migrate.cjs or its copy on the instance); undefined under tests. */
+function bundleFile(): string | undefined {
+  return typeof __filename === "string" && __filename.endsWith(".cjs") ? __filename : undefined;
+}
+
+/** Appends JSON lines to the on-instance log file; a log file we cannot write is not fatal. */
+function fileSink(path: string): LogSink {
+  let broken = false;
+  return (record) => {
+    if (broken) return;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      appendFileSync(path, `${formatJson(record)}\n`);
+    } catch {
+      broken = true;
+    }
+  };
+}

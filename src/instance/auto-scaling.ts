@@ -1,0 +1,56 @@
+// Auto Scaling and EC2 facts the election needs, only when another instance holds the lease
+// or in fallback: is the holder still an instance of some group, and which InService
+// instance of our group is the oldest.
+import { DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand, type AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import { DescribeInstancesCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import { holderStateFromLifecycle, type HolderState } from "../election/decide.js";
+
+export interface GroupMember {
+  instanceId: string;
+  launchTime: number;
+}
+
+/** Alive / gone from DescribeAutoScalingInstances (any group: immutable deploys use a temporary one). */
+export async function holderState(autoScaling: AutoScalingClient, instanceId: string): Promise<HolderState> {
+  try {
+    const out = await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
+    const entry = out.AutoScalingInstances?.find((i) => i.InstanceId === instanceId);
+    return holderStateFromLifecycle(entry?.LifecycleState);
+  } catch {
+    // Cannot tell: only the lease time decides then.
+    return "unknown";
+  }
+}
+
+export async function groupOf(autoScaling: AutoScalingClient, instanceId: string): Promise<string | undefined> {
+  const out = await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
+  return out.AutoScalingInstances?.find((i) => i.InstanceId === instanceId)?.AutoScalingGroupName;
+}
+
+/** InService members of the group with their EC2 launch times. */
+export async function inServiceMembers(autoScaling: AutoScalingClient, ec2: EC2Client, group: string): Promise<GroupMember[]> {
+  const groups = await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [group] }));
+  const ids = (groups.AutoScalingGroups?.[0]?.Instances ?? [])
+    .filter((i) => i.LifecycleState === "InService" && i.InstanceId)
+    .map((i) => i.InstanceId!);
+  if (ids.length === 0) return [];
+  const members: GroupMember[] = [];
+  let nextToken: string | undefined;
+  do {
+    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: ids, ...(nextToken ? { NextToken: nextToken } : {}) }));
+    for (const reservation of out.Reservations ?? []) {
+      for (const instance of reservation.Instances ?? []) {
+        if (instance.InstanceId && instance.LaunchTime && instance.State?.Name === "running") {
+          members.push({ instanceId: instance.InstanceId, launchTime: instance.LaunchTime.getTime() });
+        }
+      }
+    }
+    nextToken = out.NextToken;
+  } while (nextToken);
+  return members;
+}
+
+/** The fallback leader: the oldest launch time; ties go to the smallest instance id. */
+export function oldestInstance(members: GroupMember[]): GroupMember | undefined {
+  return [...members].sort((a, b) => a.launchTime - b.launchTime || (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0))[0];
+}

@@ -1,0 +1,80 @@
+// What the Elastic Beanstalk platform keeps on the instance about the current deployment.
+// Paths are below EB_MIGRATE_ROOT (default "/").
+//
+// Documented by AWS: the staging directory /var/app/staging and that hooks run there; the
+// application venv under /var/app/venv on Python platforms. Observed on Amazon Linux 2 and
+// 2023 platforms (not documented, stable for years): /opt/elasticbeanstalk/deployment/ holds
+//   app_version_manifest.json  {"RuntimeSources":{"<app>":{"<version label>":{"s3url":""}}},
+//                              "DeploymentId":<n>,"Serial":<n>} (some platforms add "VersionLabel")
+//   cfn-metadata-cache.json    {"EbResource":{"AWS::ElasticBeanstalk::Metadata":{"EnvironmentId",
+//                              "EnvironmentName",...}}}
+//   app_source_bundle          the source bundle (zip) being deployed
+//   env                        the environment properties, KEY=value lines
+// Both JSON files are rewritten for each deployment before the hooks of that deployment run.
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+
+export const DEPLOYMENT_DIR = "opt/elasticbeanstalk/deployment";
+
+export interface VersionManifest {
+  versionLabel?: string;
+  applicationName?: string;
+  deploymentId?: string;
+}
+
+export async function readVersionManifest(root: string): Promise<VersionManifest | undefined> {
+  const json = await readJson(join(root, DEPLOYMENT_DIR, "app_version_manifest.json"));
+  if (!isObject(json)) return undefined;
+  let versionLabel = typeof json.VersionLabel === "string" ? json.VersionLabel : undefined;
+  let applicationName: string | undefined;
+  if (isObject(json.RuntimeSources)) {
+    const [app, versions] = Object.entries(json.RuntimeSources)[0] ?? [];
+    applicationName = app;
+    if (!versionLabel && isObject(versions)) versionLabel = Object.keys(versions)[0];
+  }
+  const id = json.DeploymentId;
+  const deploymentId = typeof id === "number" || typeof id === "string" ? String(id) : undefined;
+  return { versionLabel, applicationName, deploymentId };
+}
+
+export interface EnvironmentMetadata {
+  environmentId?: string;
+  environmentName?: string;
+}
+
+export async function readEnvironmentMetadata(root: string): Promise<EnvironmentMetadata | undefined> {
+  const json = await readJson(join(root, DEPLOYMENT_DIR, "cfn-metadata-cache.json"));
+  if (!isObject(json) || !isObject(json.EbResource)) return undefined;
+  const meta = json.EbResource["AWS::ElasticBeanstalk::Metadata"];
+  if (!isObject(meta)) return undefined;
+  return {
+    environmentId: typeof meta.EnvironmentId === "string" ? meta.EnvironmentId : undefined,
+    environmentName: typeof meta.EnvironmentName === "string" ? meta.EnvironmentName : undefined,
+  };
+}
+
+/** sha256 of the source bundle being deployed, when the platform keeps it; else undefined. */
+export async function sourceBundleDigest(root: string): Promise<string | undefined> {
+  const path = join(root, DEPLOYMENT_DIR, "app_source_bundle");
+  return await new Promise((resolve) => {
+    const hash = createHash("sha256");
+    createReadStream(path)
+      .on("data", (chunk) => hash.update(chunk))
+      .on("end", () => resolve(hash.digest("hex")))
+      .on("error", () => resolve(undefined));
+  });
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,353 @@
+// One instance's part in a release: read the release record (skip when done), contend for the
+// environment's lease, and either lead (run the command under heartbeats, record the outcome)
+// or follow (wait for the leader's outcome, taking over when the holder is lost).
+import { ConfigError, NoElectionError, ReleaseFailedError, WaitTimeoutError, type EbMigrateError } from "../cli/errors.js";
+import type { Logger } from "../cli/log.js";
+import type { Settings } from "../config/settings.js";
+import { decide, followerDelayMs, heartbeatIntervalMs, observe, selfFenceAfterMs, type Decision, type HolderState, type LeaseRecord, type Observation } from "../election/decide.js";
+import { TableUnavailableError, TableUnusableError } from "../election/dynamo-errors.js";
+import type { HeldLease, LeaseStore } from "../election/lease.js";
+import type { Deployment, Identity } from "../instance/types.js";
+import type { Clock } from "../runtime/clock.js";
+import type { ExecutionHooks, ExecutionResult } from "./execution.js";
+import type { ReleaseRecord, ReleaseStore } from "./record.js";
+
+/** How often a follower asks Auto Scaling whether the holder still exists (while it waits). */
+export const DEFAULT_HOLDER_CHECK_MS = 1_000;
+/** A progress line this often while waiting. */
+export const PROGRESS_EVERY_MS = 10_000;
+/** How long the table must stay unreachable, before any successful call, to fall back. */
+export const DEFAULT_FALLBACK_AFTER_MS = 15_000;
+
+export type Role = "leader" | "follower" | "skipped" | "fallback-leader" | "fallback-follower";
+
+export interface RunOutcome {
+  role: Role;
+  /** The instance whose command run this outcome is about. */
+  leader?: string;
+  takeover?: "holder-gone" | "lease-expired";
+  attempt?: number;
+}
+
+export interface Execute {
+  (input: { record: ReleaseRecord | undefined; existingTaskArn?: string; fence: AbortSignal; deadline: number; hooks: ExecutionHooks }): Promise<ExecutionResult>;
+}
+
+export interface RunnerDeps {
+  settings: Settings;
+  identity: Identity;
+  deployment: Deployment;
+  clock: Clock;
+  log: Logger;
+  signal: AbortSignal;
+  leases: LeaseStore;
+  releases: ReleaseStore;
+  execute: Execute;
+  holderState(instanceId: string): Promise<HolderState>;
+  /** Fallback election: the oldest InService instance of our group, or throws. */
+  oldestInstance(): Promise<string>;
+  holderCheckMs?: number;
+  fallbackAfterMs?: number;
+}
+
+type LeadResult = { kind: "done"; outcome: RunOutcome } | { kind: "lost" };
+
+export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
+  const { settings, identity, deployment, clock, signal } = deps;
+  const self = identity.instanceId;
+  const start = clock.now();
+  const deadline = start + settings.waitTimeoutSeconds * 1000;
+  const holderCheckMs = deps.holderCheckMs ?? DEFAULT_HOLDER_CHECK_MS;
+  const fallbackAfterMs = deps.fallbackAfterMs ?? Math.min(DEFAULT_FALLBACK_AFTER_MS, settings.leaseSeconds * 1000);
+  let log = deps.log;
+
+  let tableEverAnswered = false;
+  let unavailableSince: number | undefined;
+  let observation: Observation | undefined;
+  let holderCheck: { holder: string; at: number; state: HolderState } | undefined;
+  let waits = 0;
+  let lastProgress = start;
+  let runningSeenSince: number | undefined;
+
+  for (;;) {
+    if (signal.aborted) throw new WaitTimeoutError(`stopped by ${String(signal.reason)} while waiting for the release of ${deployment.key}`);
+    const now = clock.now();
+    if (now >= deadline) throw waitTimeout(settings, deployment, holderCheck?.holder);
+    let lease: LeaseRecord | undefined;
+    try {
+      const release = await deps.releases.read(identity.environmentId, deployment.key);
+      tableEverAnswered = true;
+      unavailableSince = undefined;
+      if (release?.status === "succeeded") {
+        if (waits === 0 && !runningSeenSince) {
+          log.info(`release ${deployment.key} already succeeded on ${release.leader}; nothing to do`, { state: "skipped" });
+          return { role: "skipped", leader: release.leader };
+        }
+        log.info(`release succeeded on ${release.leader} after ${seconds(clock.now() - start)} s of waiting`, { state: "released", role: "follower" });
+        return { role: "follower", leader: release.leader, attempt: release.attempt };
+      }
+      if (release?.status === "failed") throw releaseFailed(release);
+      if (release?.status === "running") runningSeenSince ??= clock.now();
+      lease = await deps.leases.read(identity.environmentId);
+      observation = observe(observation, lease, clock.now(), true);
+
+      let holderState: HolderState = "unknown";
+      const holder = lease?.holder;
+      if (holder !== undefined && holder !== self) {
+        if (!holderCheck || holderCheck.holder !== holder || clock.now() - holderCheck.at >= holderCheckMs) {
+          holderCheck = { holder, at: clock.now(), state: await deps.holderState(holder) };
+        }
+        holderState = holderCheck.state;
+      }
+      const decision = decide({ self, lease, observation, holderState, now: clock.now() });
+      log.debug(`decision: ${decision.kind}`, { holder: lease?.holder, version: lease?.recordVersion });
+      if (decision.kind === "wait") {
+        if (clock.now() - lastProgress >= PROGRESS_EVERY_MS) {
+          lastProgress = clock.now();
+          log.info(progressLine(decision, lease, release, runningSeenSince ? clock.now() - runningSeenSince : undefined, settings), { role: "follower" });
+        } else if (waits === 0) {
+          log.info(`${decision.holder} holds the lease${lease?.deploymentKey && lease.deploymentKey !== deployment.key ? ` for deployment ${lease.deploymentKey}` : ""}; waiting for the release`, { role: "follower", state: "waiting" });
+        }
+        await clock.sleep(Math.min(followerDelayMs(waits++), Math.max(0, deadline - clock.now())), signal).catch(() => undefined);
+        continue;
+      }
+      const held = await deps.leases.acquire(identity.environmentId, self, settings.leaseSeconds, deployment.key, acquireMode(decision));
+      if (!held) {
+        observation = undefined;
+        continue;
+      }
+      log = deps.log.child({ role: "leader" });
+      if (decision.kind === "takeover") {
+        log.warn(`took over the lease from ${lease?.holder} (${decision.reason === "holder-gone" ? "it is no longer an InService Auto Scaling instance" : `its lease was not renewed for ${lease?.leaseSeconds} s`})`, { state: "takeover", fencingToken: held.fencingToken });
+      } else {
+        log.info(`acquired the lease (fencing token ${held.fencingToken})`, { state: "leader" });
+      }
+      const result = await lead({ ...deps, log }, held, deadline, decision.kind === "takeover" ? decision.reason : undefined);
+      if (result.kind === "done") return result.outcome;
+      log = deps.log.child({ role: "follower" });
+      observation = undefined;
+      holderCheck = undefined;
+    } catch (error) {
+      if (error instanceof TableUnusableError && !tableEverAnswered) return await fallback(deps, error.message);
+      if (error instanceof TableUnavailableError || error instanceof TableUnusableError) {
+        observation = undefined;
+        unavailableSince ??= clock.now();
+        if (!tableEverAnswered && clock.now() - unavailableSince >= fallbackAfterMs) {
+          return await fallback(deps, `${error.message} (for ${seconds(clock.now() - unavailableSince)} s)`);
+        }
+        log.warn(`${error.message}; retrying`, { state: "table-unavailable" });
+        await clock.sleep(Math.min(1000, Math.max(0, deadline - clock.now())), signal).catch(() => undefined);
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+function acquireMode(decision: Exclude<Decision, { kind: "wait" }>) {
+  if (decision.kind === "takeover") return { kind: "takeover" as const, expectVersion: decision.expectVersion };
+  return { kind: decision.kind === "reenter" ? ("reenter" as const) : ("fresh" as const) };
+}
+
+/** Leads the release while holding `held`; always gives the lease back unless it was lost. */
+async function lead(deps: RunnerDeps, held: HeldLease, deadline: number, takeover: "holder-gone" | "lease-expired" | undefined): Promise<LeadResult> {
+  const { settings, identity, deployment, clock, log } = deps;
+  let releaseLease = true;
+  try {
+    const current = await deps.releases.read(identity.environmentId, deployment.key);
+    if (current?.status === "succeeded") {
+      log.info(`release ${deployment.key} already succeeded on ${current.leader}; nothing to do`, { state: "skipped" });
+      return { kind: "done", outcome: { role: "skipped", leader: current.leader } };
+    }
+    if (current?.status === "failed") throw releaseFailed(current);
+    const previous = current?.status === "running" ? current : undefined;
+    const record: ReleaseRecord = {
+      environmentId: identity.environmentId,
+      environmentName: identity.environmentName,
+      deploymentKey: deployment.key,
+      ...(deployment.versionLabel ? { versionLabel: deployment.versionLabel } : {}),
+      ...(deployment.deploymentId ? { deploymentId: deployment.deploymentId } : {}),
+      status: "running",
+      leader: identity.instanceId,
+      attempt: (previous?.attempt ?? 0) + 1,
+      fencingToken: held.fencingToken,
+      electionMode: "lease",
+      mode: settings.mode,
+      command: settings.commandText,
+      startedAt: new Date(clock.wallNow()).toISOString(),
+      ...(previous?.taskArn ? { taskArn: previous.taskArn } : {}),
+    };
+    const claim = await deps.releases.claim(record);
+    if (!claim.claimed) {
+      log.info("another leader recorded this release first; following it", { state: "follower" });
+      return { kind: "lost" };
+    }
+    if (previous) log.warn(`release was left running by ${previous.leader} (attempt ${previous.attempt}); this is attempt ${record.attempt}`, { state: "retry" });
+
+    const fence = new AbortController();
+    const heartbeat = startHeartbeat(deps, held, fence);
+    let result: ExecutionResult;
+    try {
+      log.info(`running ${settings.mode === "ecs" ? "ECS task" : "command"}: ${settings.commandText}`, { state: "running", attempt: record.attempt });
+      result = await deps.execute({
+        record,
+        ...(previous?.taskArn ? { existingTaskArn: previous.taskArn } : {}),
+        fence: fence.signal,
+        deadline,
+        hooks: {
+          onLine: (line) => log.info(`| ${line}`),
+          onTaskStarted: async (taskArn) => {
+            record.taskArn = taskArn;
+            if (!(await deps.releases.setTaskArn(record, taskArn))) fence.abort("lost");
+          },
+        },
+      });
+    } finally {
+      await heartbeat.stop();
+    }
+    if (fence.signal.aborted) {
+      releaseLease = fence.signal.reason !== "lost";
+      log.warn("this instance can no longer prove it holds the lease; its command was stopped and another instance takes over", { state: "fenced" });
+      return { kind: "lost" };
+    }
+    const succeeded = result.exitCode === 0 && !result.timedOut && !result.interrupted;
+    const reason = succeeded ? undefined : failureReason(result, settings);
+    const written = await deps.releases.finish(record, {
+      status: succeeded ? "succeeded" : "failed",
+      ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}),
+      ...(reason ? { reason } : {}),
+      durationMs: result.durationMs,
+      outputTail: result.outputTail,
+    });
+    if (!written) {
+      releaseLease = false;
+      log.warn("a newer leader took over before the outcome could be recorded; following it", { state: "fenced" });
+      return { kind: "lost" };
+    }
+    if (succeeded) {
+      log.info(`release succeeded in ${seconds(result.durationMs)} s`, { state: "succeeded" });
+      return { kind: "done", outcome: { role: "leader", leader: identity.instanceId, attempt: record.attempt, ...(takeover ? { takeover } : {}) } };
+    }
+    log.error(`release failed: ${reason}`, { state: "failed" });
+    if (result.timedOut) throw new WaitTimeoutError(`${reason}; the release is marked failed`);
+    throw new ReleaseFailedError(`${reason}${tailText(result.outputTail)}`);
+  } finally {
+    if (releaseLease) {
+      await deps.leases.release(held).catch((error: Error) => log.warn(`could not release the lease (${error.message}); it expires after ${held.leaseSeconds} s`));
+    }
+  }
+}
+
+/** Renews every third of the lease; aborts `fence` when the lease is lost or not renewed in time. */
+function startHeartbeat(deps: RunnerDeps, held: HeldLease, fence: AbortController): { stop(): Promise<void> } {
+  const { clock, log } = deps;
+  const interval = heartbeatIntervalMs(held.leaseSeconds);
+  const stopper = new AbortController();
+  let lastRenewalStart = clock.now();
+  const loop = (async () => {
+    while (!stopper.signal.aborted && !fence.signal.aborted) {
+      try {
+        await clock.sleep(interval, stopper.signal);
+      } catch {
+        return;
+      }
+      const attemptStart = clock.now();
+      const result = await deps.leases.renew(held);
+      if (result === "renewed") lastRenewalStart = attemptStart;
+      else if (result === "lost") {
+        fence.abort("lost");
+        return;
+      } else {
+        log.warn("could not renew the lease (DynamoDB did not answer); retrying");
+        if (clock.now() - lastRenewalStart >= selfFenceAfterMs(held.leaseSeconds)) {
+          fence.abort("unrenewed");
+          return;
+        }
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopper.abort();
+      await loop;
+    },
+  };
+}
+
+async function fallback(deps: RunnerDeps, why: string): Promise<RunOutcome> {
+  const { settings, identity, log } = deps;
+  if (settings.fallback === "off") {
+    throw new NoElectionError(`${why}; no leader can be elected and EB_MIGRATE_FALLBACK=off (create the table and grant access — see "eb-migrate policy" — or set EB_MIGRATE_FALLBACK=oldest-instance)`);
+  }
+  log.warn(`!!! FALLBACK ELECTION: ${why}. The oldest InService instance of the Auto Scaling group runs the command; other instances do NOT wait for it. Fix the table (see "eb-migrate doctor").`, { state: "fallback" });
+  let oldest: string;
+  try {
+    oldest = await deps.oldestInstance();
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new NoElectionError(`${why}; and the fallback election failed too: ${(error as Error).message}`, { cause: error });
+  }
+  if (oldest !== identity.instanceId) {
+    log.warn(`!!! FALLBACK: ${oldest} is the oldest InService instance and runs the command; this instance goes on without waiting`, { state: "fallback-follower", role: "follower" });
+    return { role: "fallback-follower", leader: oldest };
+  }
+  const leaderLog = log.child({ role: "leader" });
+  leaderLog.warn(`!!! FALLBACK: this is the oldest InService instance; running the command without a lease`, { state: "fallback-leader" });
+  const result = await deps.execute({
+    record: undefined,
+    fence: new AbortController().signal,
+    deadline: deps.clock.now() + settings.waitTimeoutSeconds * 1000,
+    hooks: { onLine: (line) => leaderLog.info(`| ${line}`) },
+  });
+  if (result.exitCode === 0 && !result.timedOut && !result.interrupted) {
+    leaderLog.info(`release succeeded in ${seconds(result.durationMs)} s (fallback election)`, { state: "succeeded" });
+    return { role: "fallback-leader", leader: identity.instanceId };
+  }
+  const reason = failureReason(result, settings);
+  if (result.timedOut) throw new WaitTimeoutError(reason);
+  throw new ReleaseFailedError(`${reason}${tailText(result.outputTail)}`);
+}
+
+/** One line, reason first (timeout, signal, exit code), then the command. */
+export function failureReason(result: ExecutionResult, settings: Settings): string {
+  const what = settings.mode === "ecs" ? `ECS task${result.taskArn ? ` ${result.taskArn}` : ""}` : `"${settings.commandText}"`;
+  if (result.timedOut) return `timed out after ${settings.waitTimeoutSeconds} s (EB_MIGRATE_WAIT_TIMEOUT_SECONDS): ${what} was stopped`;
+  if (result.interrupted) return `interrupted by ${result.interrupted}: ${what} was stopped`;
+  if (result.signal) return `killed by ${result.signal}: ${what}`;
+  if (result.exitCode === null) return `${what} ended without an exit code${result.detail ? ` (${result.detail})` : ""}`;
+  return `exit code ${result.exitCode}: ${what}${result.detail ? ` (${result.detail})` : ""}`;
+}
+
+function releaseFailed(release: ReleaseRecord): EbMigrateError {
+  const reason = release.reason ?? `exit code ${release.exitCode ?? "unknown"}`;
+  return new ReleaseFailedError(
+    `the release of ${release.deploymentKey} failed on ${release.leader} (${reason}); fix the command and deploy again${tailText(release.outputTail ?? [])}`,
+  );
+}
+
+function tailText(lines: string[]): string {
+  if (lines.length === 0) return "";
+  const last = lines.slice(-20);
+  return `\nlast ${last.length} lines of output:\n${last.map((l) => `  | ${l}`).join("\n")}`;
+}
+
+function waitTimeout(settings: Settings, deployment: Deployment, holder: string | undefined): WaitTimeoutError {
+  return new WaitTimeoutError(
+    `waited ${settings.waitTimeoutSeconds} s for the release of ${deployment.key}${holder ? ` led by ${holder}` : ""} without an outcome; raise EB_MIGRATE_WAIT_TIMEOUT_SECONDS (and EB's command timeout) or see "eb-migrate status"`,
+  );
+}
+
+function progressLine(decision: Extract<Decision, { kind: "wait" }>, lease: LeaseRecord | undefined, release: ReleaseRecord | undefined, runningForMs: number | undefined, settings: Settings): string {
+  if (lease?.deploymentKey && release === undefined) return `waiting for ${decision.holder}, which holds the lease for deployment ${lease.deploymentKey}`;
+  const what = settings.mode === "ecs" ? "migrate task" : commandName(settings);
+  return `waiting for ${decision.holder}: ${what} running for ${seconds(runningForMs ?? 0)} s`;
+}
+
+function commandName(settings: Settings): string {
+  const words = settings.command.join(" ").split(/\s+/);
+  return words.includes("migrate") ? "migrate" : (words[0] ?? "command").split("/").pop() ?? "command";
+}
+
+function seconds(ms: number): number {
+  return Math.round(ms / 100) / 10;
+}
