@@ -53,25 +53,34 @@ export class LogFollower {
     }
   }
 
-  /** Polls until `stopped` resolves, then drains the stream. */
-  async follow(stopped: Promise<unknown>): Promise<void> {
+  /** Polls until `stopped` resolves (to whether the container ever started), then drains the stream. */
+  async follow(stopped: Promise<boolean>): Promise<void> {
     let done = false;
+    let containerStarted = true;
     const halt = new AbortController();
-    const end = () => {
-      done = true;
-      halt.abort();
-    };
-    stopped.then(end, end);
+    stopped.then(
+      (started) => {
+        containerStarted = started;
+        done = true;
+        halt.abort();
+      },
+      () => {
+        done = true;
+        halt.abort();
+      },
+    );
     while (!done) {
       await this.readAvailable();
       await this.clock.sleep(LOG_POLL_MS, halt.signal).catch(() => undefined);
     }
-    await this.drain();
+    await this.drain(containerStarted);
   }
 
   /** After the task stopped: read to the end, wait for late ingestion, read again. */
-  async drain(): Promise<void> {
+  async drain(containerStarted = true): Promise<void> {
     await this.readAvailable();
+    // A container that never started has no stream to wait for.
+    if (!this.streamSeen && !containerStarted) return;
     for (let tries = 0; !this.streamSeen && tries < MISSING_STREAM_FINAL_TRIES; tries++) {
       await this.clock.sleep(FINAL_INGESTION_GRACE_MS);
       await this.readAvailable();

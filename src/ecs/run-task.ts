@@ -105,7 +105,7 @@ export async function runEcsRelease(input: EcsReleaseInput): Promise<ExecutionRe
   const follower = location ? new LogFollower(clients.logs, location, onMessage, log, clock) : undefined;
 
   const waiting = waitForTask({ ecs: clients.ecs, cluster, taskArn, clock, log, signal: input.signal, deadline: input.deadline });
-  const following = follower?.follow(waiting);
+  const following = follower?.follow(waiting.then((o) => o.task.startedAt !== undefined));
   let outcome;
   try {
     outcome = await waiting;

@@ -1,0 +1,183 @@
+// runEcsRelease against the sandbox's ECS and Logs through the real SDK: the task's command
+// runs as a local process; exit codes, logs, faults, timeouts and takeovers as on AWS.
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
+import { GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { ConfigError, ReleaseFailedError } from "../../src/cli/errors.js";
+import { copyDjangoApp, countSeedRows, DJANGO_PYTHON, duplicateMigrationRows } from "../support/django.js";
+import { createDatabase, type TestDatabase } from "../support/postgres.js";
+import { CLUSTER, FAMILY, LOG_GROUP, run, startEcsBed, type EcsBed } from "./helpers.js";
+
+let bed: EcsBed;
+let db: TestDatabase;
+let appDir: string;
+
+beforeAll(async () => {
+  db = await createDatabase("ecs");
+  appDir = await copyDjangoApp(join(await mkdtemp(join(tmpdir(), "ecs-app-")), "app"));
+  bed = await startEcsBed({
+    DATABASE_URL: db.url,
+    PYTHONDONTWRITEBYTECODE: "1",
+    PYTHONUNBUFFERED: "1",
+    DB_PASSWORD: "s3cret-value",
+    EB_MIGRATE_MODE: "ecs",
+  });
+  // The task definition has no environment of its own: the properties only reach the task as overrides.
+  await bed.register({ workingDirectory: appDir });
+});
+
+afterAll(async () => {
+  await bed?.stop();
+  await db?.drop();
+});
+
+afterEach(() => bed.ecs.clearFaults());
+
+describe("runEcsRelease", () => {
+  test("runs Django's migrate as one task with the environment's properties, records the ARN before waiting", async () => {
+    const { result, lines, started, records } = await run(bed, { command: [DJANGO_PYTHON, "manage.py", "migrate", "--noinput"] });
+    expect(result.exitCode, lines.join("\n")).toBe(0);
+    expect(result.timedOut).toBe(false);
+    expect(await countSeedRows(db)).toBe(1);
+    expect(await duplicateMigrationRows(db)).toEqual([]);
+    expect(lines.some((l) => /Applying shop\.0002_seed\.\.\. OK/.test(l))).toBe(true);
+    expect(result.outputTail).toEqual(lines.slice(-50));
+
+    expect(started).toHaveLength(1);
+    expect(started[0]!.arn).toBe(result.taskArn);
+    expect(started[0]!.lastStatus).not.toBe("STOPPED");
+    const task = bed.ecs.tasks().find((t) => t.taskArn === result.taskArn)!;
+    expect(task.startedBy).toBe(`eb-migrate/${bed.identity.instanceId}`);
+    expect(task.environment).toMatchObject({ DATABASE_URL: db.url, DB_PASSWORD: "s3cret-value" });
+    expect(task.environment.EB_MIGRATE_MODE).toBeUndefined();
+    // Never registered a revision carrying the properties.
+    const latest = await bed.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: FAMILY }));
+    expect(latest.taskDefinition?.revision).toBe(1);
+    expect(records.map((r) => r.msg)).toContain("ECS task RUNNING");
+    expect(JSON.stringify(records)).not.toContain("s3cret-value");
+  });
+
+  test("passes a failing container's exit code through, with the last lines (also one without a newline), redacted", async () => {
+    const script = 'for i in $(seq 1 60); do echo "line $i"; done; echo "password is $DB_PASSWORD" >&2; printf "no newline"; exit 3';
+    const { result, lines } = await run(bed, { command: ["sh", "-c", script] });
+    expect(result.exitCode).toBe(3);
+    expect(result.outputTail).toHaveLength(50);
+    expect(result.outputTail.at(-1)).toBe("no newline");
+    expect(result.outputTail).toContain("password is ***");
+    expect(lines[0]).toBe("line 1");
+    expect(result.detail).toMatch(/stopCode=EssentialContainerExited/);
+  });
+
+  test("a task that stops without an exit code is a failure with ECS's reasons", async () => {
+    bed.ecs.injectNoExitCode({ stopCode: "TaskFailedToStart", stoppedReason: "CannotPullContainerError: pull access denied", containerReason: "CannotPullContainerError: repository does not exist" });
+    const { result } = await run(bed);
+    expect(result.exitCode).toBeNull();
+    expect(result.timedOut).toBe(false);
+    expect(result.detail).toContain("container app has no exit code");
+    expect(result.detail).toContain("stopCode=TaskFailedToStart");
+    expect(result.detail).toContain("CannotPullContainerError: pull access denied");
+    expect(result.detail).toContain("repository does not exist");
+  });
+
+  test("RunTask failures AGENT and RESOURCE:* are retried until the task is placed", async () => {
+    const before = bed.ecs.tasks().length;
+    bed.ecs.injectRunTaskFailure({ reason: "RESOURCE:MEMORY", count: 1 });
+    bed.ecs.injectRunTaskFailure({ reason: "AGENT", count: 1 });
+    const { result, records } = await run(bed, { command: ["sh", "-c", "echo placed"] });
+    expect(result.exitCode).toBe(0);
+    expect(bed.ecs.tasks().length - before).toBe(1);
+    const retries = records.filter((r) => r.msg.startsWith("RunTask could not place the task yet"));
+    expect(retries.map((r) => r.fields.reason)).toEqual(["RESOURCE:MEMORY", "AGENT"]);
+  });
+
+  test("other RunTask failures fail at once with the reason and detail, and start nothing", async () => {
+    const before = bed.ecs.tasks().length;
+    bed.ecs.injectRunTaskFailure({ reason: "ATTRIBUTE", detail: "requires ecs.capability.secrets.asm.environment-variables" });
+    const error = await run(bed).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReleaseFailedError);
+    expect((error as Error).message).toMatch(/RunTask could not start the release task in cluster release: ATTRIBUTE — requires ecs\.capability/);
+    expect(bed.ecs.tasks().length).toBe(before);
+  });
+
+  test("on timeout the task is stopped (StopTask) and the result says timedOut", async () => {
+    const { result, lines } = await run(bed, { command: ["sh", "-c", "echo started; sleep 30"], timeoutMs: 2_500 });
+    expect(result.timedOut).toBe(true);
+    expect(lines).toContain("started");
+    const described = await bed.clients.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [result.taskArn!] }));
+    expect(described.tasks?.[0]).toMatchObject({ lastStatus: "STOPPED", stopCode: "UserInitiated", stoppedReason: "eb-migrate: wait timeout" });
+    expect(result.exitCode).toBe(143); // SIGTERM, as Docker reports it
+  });
+
+  test("SIGTERM while the task runs stops it and says interrupted", async () => {
+    const controller = new AbortController();
+    const { result } = await run(bed, {
+      command: ["sh", "-c", "sleep 30"],
+      signal: controller.signal,
+      hooks: { onLine: () => {}, onTaskStarted: async () => void setTimeout(() => controller.abort("SIGTERM"), 300) },
+    });
+    expect(result.interrupted).toBe("SIGTERM");
+    expect(result.timedOut).toBe(false);
+    const task = bed.ecs.tasks().find((t) => t.taskArn === result.taskArn)!;
+    expect(task.lastStatus).toBe("STOPPED");
+  });
+
+  test("a task that never leaves PENDING is stopped at the deadline, with no exit code", async () => {
+    bed.ecs.injectStuckPending(1);
+    const { result } = await run(bed, { timeoutMs: 1_500 });
+    expect(result.timedOut).toBe(true);
+    expect(result.exitCode).toBeNull();
+    expect(result.detail).toMatch(/stopCode=UserInitiated/);
+  });
+
+  test("a takeover waits on the task already running instead of starting a second one", async () => {
+    const previous = await bed.clients.ecs.send(
+      new RunTaskCommand({ cluster: CLUSTER, taskDefinition: FAMILY, overrides: { containerOverrides: [{ name: "app", command: ["sh", "-c", "sleep 1; echo from the first leader; exit 4"] }] } }),
+    );
+    const arn = previous.tasks![0]!.taskArn!;
+    const before = bed.ecs.tasks().length;
+    const { result, lines, started } = await run(bed, { existingTaskArn: arn });
+    expect(result.taskArn).toBe(arn);
+    expect(result.exitCode).toBe(4);
+    expect(lines).toContain("from the first leader");
+    expect(started).toEqual([]);
+    expect(bed.ecs.tasks().length).toBe(before);
+  });
+
+  test("overrides over ECS's 8192 characters are refused before RunTask", async () => {
+    await bed.sandbox.setEnvironmentProperties({ HUGE_CERTIFICATE: "x".repeat(9_000) });
+    try {
+      const before = bed.ecs.tasks().length;
+      const error = await run(bed).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/RunTask allows 8192.*HUGE_CERTIFICATE/);
+      expect(bed.ecs.tasks().length).toBe(before);
+    } finally {
+      await bed.sandbox.setEnvironmentProperties({ HUGE_CERTIFICATE: null });
+    }
+  });
+
+  test("an awsvpc task definition without subnets is a configuration error", async () => {
+    await bed.register({ name: "app" });
+    const { RegisterTaskDefinitionCommand } = await import("@aws-sdk/client-ecs");
+    await bed.clients.ecs.send(new RegisterTaskDefinitionCommand({ family: "vpc-task", networkMode: "awsvpc", containerDefinitions: [{ name: "app", image: "x" }] }));
+    await expect(run(bed, { env: { EB_MIGRATE_ECS_TASK_DEFINITION: "vpc-task" } })).rejects.toThrow(/uses awsvpc networking: set EB_MIGRATE_ECS_SUBNETS/);
+  });
+});
+
+describe("sandbox CloudWatch Logs", () => {
+  test("GetLogEvents reads forward and returns the same token at the end of the stream", async () => {
+    const { result } = await run(bed, { command: ["sh", "-c", "echo one; echo two"] });
+    const stream = `ecs/app/${result.taskArn!.split("/").at(-1)}`;
+    const first = await bed.clients.logs.send(new GetLogEventsCommand({ logGroupName: LOG_GROUP, logStreamName: stream, startFromHead: true, limit: 1 }));
+    expect(first.events?.map((e) => e.message)).toEqual(["one"]);
+    const second = await bed.clients.logs.send(new GetLogEventsCommand({ logGroupName: LOG_GROUP, logStreamName: stream, startFromHead: true, nextToken: first.nextForwardToken }));
+    expect(second.events?.map((e) => e.message)).toEqual(["two"]);
+    const end = await bed.clients.logs.send(new GetLogEventsCommand({ logGroupName: LOG_GROUP, logStreamName: stream, startFromHead: true, nextToken: second.nextForwardToken }));
+    expect(end.events).toEqual([]);
+    expect(end.nextForwardToken).toBe(second.nextForwardToken);
+    await expect(bed.clients.logs.send(new GetLogEventsCommand({ logGroupName: LOG_GROUP, logStreamName: "ecs/app/nope" }))).rejects.toThrow(/log stream does not exist/);
+  });
+});
