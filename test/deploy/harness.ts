@@ -86,7 +86,7 @@ async function containerCommands(staging: string): Promise<[string, string][]> {
   return out;
 }
 
-/** Executable files of .platform/hooks/predeploy in lexical order (EB skips nothing silently: a non-executable hook fails). */
+/** Files of .platform/hooks/predeploy in lexical order; a hook without its executable bit is an error here. */
 async function predeployHooks(staging: string): Promise<string[]> {
   const dir = join(staging, ".platform/hooks/predeploy");
   const names = (await readdir(dir).catch(() => [] as string[])).sort();

@@ -1,7 +1,7 @@
 // The generated templates: valid YAML with only keys EB accepts, CloudFormation shapes, a hook
 // that passes bash -n and shellcheck and really passes eb-migrate's exit code through.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -91,6 +91,19 @@ describe("the .ebextensions config", () => {
     expect(files["/opt/elasticbeanstalk/tasks/bundlelogs.d/eb-migrate.conf"]!.content.trim()).toBe("/var/log/eb-migrate.log");
   });
 
+  it("installs a node finder that passes bash -n and shellcheck", () => {
+    const files = config(false, true).files as Record<string, { content: string }>;
+    const dir = mkdtempSync(join(tmpdir(), "ebm-find-node-"));
+    const file = join(dir, "find-node.sh");
+    writeFileSync(file, files[FIND_NODE_SCRIPT]!.content);
+    expect(spawnSync("bash", ["-n", file]).status).toBe(0);
+    const lint = spawnSync("/usr/bin/shellcheck", ["-S", "style", file], { encoding: "utf8" });
+    expect(lint.status, lint.stdout).toBe(0);
+    const found = spawnSync("/usr/bin/bash", [file], { encoding: "utf8", env: { PATH: dirname(process.execPath) } });
+    expect(found.status).toBe(0);
+    expect(found.stdout.trim()).toBe(process.execPath);
+  });
+
   it("runs container_commands without leader_only, through the same script as the hook", () => {
     const entries = Object.values(config(true, true).container_commands as Record<string, Yaml>);
     expect(entries).toHaveLength(1);
@@ -132,10 +145,9 @@ describe("the predeploy hook script", () => {
     writeFileSync(file, script);
     const syntax = spawnSync("bash", ["-n", file], { encoding: "utf8" });
     expect(syntax.status, syntax.stderr).toBe(0);
-    if (existsSync("/usr/bin/shellcheck")) {
-      const lint = spawnSync("/usr/bin/shellcheck", ["-S", "style", file], { encoding: "utf8" });
-      expect(lint.status, lint.stdout).toBe(0);
-    }
+    const lint = spawnSync("/usr/bin/shellcheck", ["-S", "style", file], { encoding: "utf8" });
+    expect(lint.error, "shellcheck is needed for this test (apt-get install shellcheck)").toBeUndefined();
+    expect(lint.status, lint.stdout).toBe(0);
   });
 
   it("runs the bundle's run command relative to the app directory", () => {
