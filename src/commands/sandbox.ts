@@ -1,13 +1,56 @@
-// `eb-migrate sandbox` — not built yet.
+// `eb-migrate sandbox`: runs the local AWS stand-ins until SIGINT/SIGTERM, writing the state
+// file that tells scripts (and `eb-migrate run`) how to act as each instance.
+import { resolve } from "node:path";
 import type { CommandSpec } from "../cli/command.js";
-import { ConfigError } from "../cli/errors.js";
+import { ConfigError, ExitCode } from "../cli/errors.js";
+import { DEFAULT_INSTANCES, startSandbox } from "../sandbox/index.js";
+
+function wholeNumber(flag: string, raw: string | boolean | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new ConfigError(`--${flag}=${JSON.stringify(raw)} is not valid: expected a whole number from ${min} to ${max}`);
+  return n;
+}
 
 export const sandboxCommand: CommandSpec = {
   name: "sandbox",
-  summary: "(not built yet)",
-  usage: "eb-migrate sandbox",
-  options: {},
-  async run() {
-    throw new ConfigError("this command is not built yet");
+  summary: "Run local stand-ins for DynamoDB, Auto Scaling, EC2, Elastic Beanstalk, ECS, Logs and instance metadata",
+  usage: "eb-migrate sandbox --state-file F [--instances N] [--dynamodb-endpoint URL] [--port P] [--base-dir D]",
+  options: {
+    "state-file": { type: "string" },
+    instances: { type: "string" },
+    "dynamodb-endpoint": { type: "string" },
+    port: { type: "string" },
+    "base-dir": { type: "string" },
+  },
+  async run(ctx, args) {
+    const v = args.values;
+    const stateFile = v["state-file"];
+    if (typeof stateFile !== "string" || stateFile === "") throw new ConfigError("--state-file is required: the JSON file the sandbox writes its endpoints and instances to");
+    const instances = wholeNumber("instances", v.instances, 0, 100) ?? DEFAULT_INSTANCES;
+    const port = wholeNumber("port", v.port, 0, 65535) ?? 0;
+    const endpoint = v["dynamodb-endpoint"];
+    if (endpoint !== undefined && (typeof endpoint !== "string" || !/^https?:\/\/[^/]+/.test(endpoint))) {
+      throw new ConfigError(`--dynamodb-endpoint=${JSON.stringify(endpoint)} is not valid: expected a URL such as http://127.0.0.1:8000`);
+    }
+    const baseDir = typeof v["base-dir"] === "string" ? v["base-dir"] : undefined;
+    if (ctx.signal.aborted) return ExitCode.ok;
+
+    const sandbox = await startSandbox({
+      instances,
+      port,
+      stateFile: resolve(ctx.cwd, stateFile),
+      ...(endpoint ? { dynamodbEndpoint: endpoint } : {}),
+      ...(baseDir ? { baseDir: resolve(ctx.cwd, baseDir) } : {}),
+    });
+    ctx.stdout.write(`eb-migrate sandbox: ${instances} instance(s) ready; admin API at ${sandbox.adminUrl} (state file ${stateFile}, instance roots in ${sandbox.baseDir}); Ctrl-C stops\n`);
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) return resolve();
+      ctx.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    await sandbox.stop();
+    ctx.stderr.write(`eb-migrate sandbox: stopped (${String(ctx.signal.reason ?? "signal")})\n`);
+    return ExitCode.ok;
   },
 };

@@ -26,6 +26,8 @@ export interface ActiveFault extends Fault {
   id: string;
   /** How many requests this fault has hit so far. */
   hits: number;
+  /** ECS-specific faults (runtask-failure, no-exit-code, stuck-pending) are kept by the ECS stand-in. */
+  kind?: string;
 }
 
 /** What happens to one request. */

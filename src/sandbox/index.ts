@@ -9,6 +9,8 @@ import { startAdmin } from "./admin.js";
 import { autoScalingService } from "./autoscaling.js";
 import { ensureTable, startDynamoDb } from "./dynamodb.js";
 import { ec2Service } from "./ec2.js";
+import { applyEcsFault, createDefaultJsonServices } from "./ecs-logs.js";
+import type { EcsService } from "./ecs.js";
 import { elasticBeanstalkService } from "./elasticbeanstalk.js";
 import { SandboxEnvironment, type GroupRole, type LifecycleTimings, type SandboxInstance } from "./environment.js";
 import { FaultInjector, seededRandom, type ActiveFault, type Fault } from "./faults.js";
@@ -43,6 +45,7 @@ export interface SandboxOptions {
   /** How long a new instance is Pending (default 200 ms). */
   pendingMs?: number;
   lifecycle?: Partial<LifecycleTimings>;
+  /** The JSON 1.1 services (ECS, CloudWatch Logs); default: the sandbox's own (ecs.ts, logs.ts). */
   jsonServices?: JsonService[];
   environmentName?: string;
   applicationName?: string;
@@ -62,6 +65,8 @@ export interface Sandbox {
   readonly adminUrl: string;
   readonly endpoints: SandboxEndpoints;
   readonly baseDir: string;
+  /** The default ECS stand-in (tasks, ECS-specific faults); absent when `jsonServices` was given. */
+  readonly ecs?: EcsService;
   state(): SandboxState;
   deploy(options?: { versionLabel?: string }): Promise<DeploymentResult>;
   /** Scales the main group in (newest first) or out; with `wait`, until every change has settled. */
@@ -70,6 +75,7 @@ export interface Sandbox {
   launch(options?: { group?: GroupRole; wait?: boolean }): Promise<SandboxInstanceEntry>;
   /** Terminates one instance; with `wait`, returns once it is Terminated. */
   terminate(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
+  /** A generic fault, or an ECS-specific one (`{"service":"ecs","kind":...}`, see ecs-logs.ts). */
   injectFault(fault: Fault | unknown): ActiveFault;
   faults(): ActiveFault[];
   clearFaults(): void;
@@ -117,30 +123,38 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   );
 
-  const jsonServices = options.jsonServices ?? [];
+  const defaults = options.jsonServices ? undefined : createDefaultJsonServices({ region: env.identity.region, accountId: env.identity.accountId });
+  const jsonServices = options.jsonServices ?? defaults!.services;
+  const ecs = defaults?.ecs;
+  let ecsFaults = 0;
   const dynamodb = await startDynamoDb({ external: options.dynamodbEndpoint, faults });
   try {
-    const [autoScaling, ec2, elasticBeanstalk, ecs, logs] = await Promise.all([
+    const [autoScaling, ec2, elasticBeanstalk, ecsFront, logsFront] = await Promise.all([
       listen(autoScalingService(env, faults)),
       listen(ec2Service(env, faults)),
       listen(elasticBeanstalkService(env, faults)),
       listen(jsonProtocolService("ecs", jsonServices, faults)),
       listen(jsonProtocolService("logs", jsonServices, faults)),
     ]);
-    listeners.push(autoScaling, ec2, elasticBeanstalk, ecs, logs);
+    listeners.push(autoScaling, ec2, elasticBeanstalk, ecsFront, logsFront);
     const endpoints: SandboxEndpoints = {
       dynamodb: dynamodb.url,
       autoScaling: autoScaling.url,
       ec2: ec2.url,
       elasticBeanstalk: elasticBeanstalk.url,
-      ecs: ecs.url,
-      logs: logs.url,
+      ecs: ecsFront.url,
+      logs: logsFront.url,
       dynamodbUpstream: dynamodb.upstreamUrl,
     };
     const tableOf = () => env.properties.EB_MIGRATE_TABLE ?? DEFAULT_TABLE;
     await Promise.all([ensureTable(dynamodb.url, env.identity.region, tableOf()), env.populate(options.instances ?? DEFAULT_INSTANCES)]);
 
     let adminUrl = "";
+    // Every change a method makes is in the state file by the time the method returns.
+    const written = async <T>(value: T): Promise<T> => {
+      await writer?.flush();
+      return value;
+    };
     const entryOf = (instance: SandboxInstance) => instanceEntry(env, endpoints, instance);
     const settle = (instances: SandboxInstance[]) =>
       Promise.all(instances.map((i) => env.whenState(i.id, i.lifecycle === "Pending" ? ["InService", "Terminating", "Terminated"] : ["Terminated"])));
@@ -150,35 +164,46 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       endpoints,
       baseDir,
+      ...(ecs ? { ecs } : {}),
       state: () => buildState(env, endpoints, adminUrl, baseDir),
       async deploy(o = {}) {
         const deployment = await env.deploy(o.versionLabel);
         const instances = env.instances.filter((i) => i.deployment === deployment).map((i) => i.id);
-        return { versionLabel: deployment.versionLabel, deploymentId: deployment.deploymentId, instances };
+        return written({ versionLabel: deployment.versionLabel, deploymentId: deployment.deploymentId, instances });
       },
       async setCapacity(desired, o = {}) {
         const { launched, terminated } = await env.setCapacity(desired);
         if (o.wait) await settle([...launched, ...terminated]);
+        await written(undefined);
         return sandbox.state();
       },
       async launch(o = {}) {
         const instance = await env.launch(o.group ?? "main");
         if (o.wait) await settle([instance]);
-        return entryOf(instance);
+        return written(entryOf(instance));
       },
       async terminate(id, o = {}) {
         const instance = env.terminate(id);
         if (o.wait) await settle([instance]);
-        return entryOf(instance);
+        return written(entryOf(instance));
       },
-      injectFault: (fault) => faults.add(fault),
+      injectFault(fault) {
+        const body = fault as Record<string, unknown> | null;
+        if (ecs && typeof body === "object" && body !== null && body.service === "ecs" && "kind" in body && applyEcsFault(ecs, body)) {
+          return { id: `ecs-fault-${++ecsFaults}`, service: "ecs", kind: String(body.kind), hits: 0 };
+        }
+        return faults.add(fault);
+      },
       faults: () => faults.list(),
-      clearFaults: () => faults.clear(),
+      clearFaults() {
+        faults.clear();
+        ecs?.clearFaults();
+      },
       async setEnvironmentProperties(changes) {
         const properties = await env.setProperties(changes);
         // A new table name gets its table, as the ebextension's CloudFormation would create it.
         await ensureTable(dynamodb.url, env.identity.region, tableOf());
-        return properties;
+        return written(properties);
       },
       async stop() {
         env.stop();
