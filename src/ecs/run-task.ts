@@ -88,9 +88,10 @@ export async function runEcsRelease(input: EcsReleaseInput): Promise<ExecutionRe
       return { exitCode: null, outputTail: [], durationMs: Math.round(clock.now() - started), timedOut: false, interrupted: String(input.signal.reason ?? "aborted"), detail: "interrupted before the ECS task could be placed" };
     }
     task = begun;
-    log.info("ECS task started", { taskArn: task.taskArn });
-    // Recorded before waiting, so a leader that takes over waits for this task.
+    // Recorded before waiting, so a leader that takes over waits for this task. (A leader that
+    // dies before this line is covered by the clientToken: its successor gets the same task.)
     await hooks.onTaskStarted?.(task.taskArn!);
+    log.info("ECS task started", { taskArn: task.taskArn });
   }
   const taskArn = task.taskArn!;
 

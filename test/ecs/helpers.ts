@@ -27,9 +27,9 @@ export interface EcsBed {
   stop(): Promise<void>;
 }
 
-export async function startEcsBed(properties: Record<string, string> = {}): Promise<EcsBed> {
+export async function startEcsBed(properties: Record<string, string> = {}, instances = 1): Promise<EcsBed> {
   const { services, ecs, logStore } = createDefaultJsonServices({ region: "us-east-1", accountId: "123456789012" });
-  const sandbox = await startSandbox({ instances: 1, jsonServices: services, environmentProperties: properties });
+  const sandbox = await startSandbox({ instances, jsonServices: services, environmentProperties: properties });
   const state = sandbox.state();
   // The SDK reads its standard variables when a client is made: act as instance 0 from now on
   // (each test file runs in its own process).

@@ -1,0 +1,92 @@
+// ecs mode end to end: the built bundle (`node dist/eb-migrate.cjs run`) on several sandbox
+// instances; the elected leader runs migrate as one ECS task, the others wait.
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, test } from "vitest";
+import { copyDjangoApp, countSeedRows, djangoEnv, DJANGO_PYTHON, duplicateMigrationRows } from "../support/django.js";
+import { describeRuns, startInstance, type RunningInstance } from "../support/fleet.js";
+import { createDatabase, type TestDatabase } from "../support/postgres.js";
+import { CLUSTER, FAMILY, startEcsBed, type EcsBed } from "./helpers.js";
+
+let bed: EcsBed | undefined;
+let db: TestDatabase | undefined;
+afterEach(async () => {
+  await bed?.stop();
+  await db?.drop();
+  bed = undefined;
+  db = undefined;
+});
+
+/** Three instances configured for ecs mode; the task runs `command` (through sh) in a copy of the Django app. */
+async function setUp(command: string, extra: Record<string, string> = {}) {
+  db = await createDatabase("ecsrun");
+  bed = await startEcsBed(
+    {
+      ...djangoEnv(db),
+      EB_MIGRATE_MODE: "ecs",
+      EB_MIGRATE_ECS_CLUSTER: CLUSTER,
+      EB_MIGRATE_ECS_TASK_DEFINITION: FAMILY,
+      EB_MIGRATE_SHELL: "true",
+      EB_MIGRATE_COMMAND: command,
+      EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "90",
+      ...extra,
+    },
+    3,
+  );
+  const appDir = await copyDjangoApp(join(await mkdtemp(join(tmpdir(), "ecs-task-app-")), "app"));
+  await bed.register({ workingDirectory: appDir });
+  return { bed, db };
+}
+
+async function startAll(b: EcsBed): Promise<RunningInstance[]> {
+  const cwd = await mkdtemp(join(tmpdir(), "ecs-staging-"));
+  return await Promise.all(b.sandbox.state().instances.map((i) => startInstance(i, { cwd })));
+}
+
+const migrate = `${DJANGO_PYTHON} manage.py migrate --noinput`;
+
+describe("eb-migrate run in ecs mode", () => {
+  test("one task runs migrate for the whole fleet; every instance exits 0", async () => {
+    const { bed, db } = await setUp(migrate);
+    const runs = await Promise.all((await startAll(bed)).map((r) => r.done));
+    const detail = describeRuns(runs);
+    expect(runs.map((r) => r.exitCode), detail).toEqual([0, 0, 0]);
+    expect(runs.filter((r) => r.stats?.role === "leader"), detail).toHaveLength(1);
+    expect(bed.ecs.tasks(), detail).toHaveLength(1);
+    expect(bed.ecs.tasks()[0]!.exitCode).toBe(0);
+    expect(await countSeedRows(db)).toBe(1);
+    expect(await duplicateMigrationRows(db)).toEqual([]);
+  });
+
+  test("a failing migrate task fails every instance (exit 1); the leader shows the task's last lines", async () => {
+    const { bed } = await setUp(`echo applying; echo "django.db.utils.ProgrammingError: relation does not exist" >&2; exit 1`);
+    const runs = await Promise.all((await startAll(bed)).map((r) => r.done));
+    const detail = describeRuns(runs);
+    expect(runs.map((r) => r.exitCode), detail).toEqual([1, 1, 1]);
+    // The leader is the one that ran the task (a failed run writes no role to its stats).
+    const leaders = runs.filter((r) => r.output.includes("ECS task started"));
+    expect(leaders, detail).toHaveLength(1);
+    expect(leaders[0]!.output, detail).toMatch(/\| django\.db\.utils\.ProgrammingError: relation does not exist/);
+    expect(bed.ecs.tasks(), detail).toHaveLength(1);
+  });
+
+  test("leader killed while its task runs: the new leader waits on the same task ARN; exactly one task ran", async () => {
+    const { bed, db } = await setUp(`echo waiting; sleep 4; ${migrate}`, { EB_MIGRATE_LEASE_SECONDS: "60" });
+    const running = await startAll(bed);
+    const leader = await Promise.race(running.map((r) => r.waitFor(/ECS task started/).then(() => r)));
+    const taskArn = bed.ecs.tasks()[0]!.taskArn;
+    leader.child.kill("SIGKILL");
+    await leader.done;
+    // Its instance leaves Auto Scaling: the lease is taken over at once, not after 60 s.
+    await bed.sandbox.terminate(leader.id);
+    const runs = await Promise.all(running.filter((r) => r !== leader).map((r) => r.done));
+    const detail = describeRuns(runs) + leader.output();
+    expect(runs.map((r) => r.exitCode), detail).toEqual([0, 0]);
+    const successor = runs.find((r) => r.stats?.role === "leader");
+    expect(successor?.output, detail).toContain("waiting for the ECS task started by the previous leader");
+    expect(successor?.output, detail).toContain(taskArn);
+    expect(bed.ecs.tasks(), detail).toHaveLength(1);
+    expect(await countSeedRows(db)).toBe(1);
+  });
+});
