@@ -1,13 +1,66 @@
-// `eb-migrate status` — not built yet.
+// `eb-migrate status` — the environment's release history and the current lease holder.
+import { createClients } from "../aws/clients.js";
 import type { CommandSpec } from "../cli/command.js";
-import { ConfigError } from "../cli/errors.js";
+import { ConfigError, describeError, EbMigrateError, ExitCode } from "../cli/errors.js";
+import { resolveSettings } from "../config/settings.js";
+import { errorCode, isAccessDenied } from "../ops/aws-failure.js";
+import { readHistory } from "../ops/history.js";
+import { statusJson, statusText } from "../ops/status-view.js";
+import { resolveTarget } from "../ops/target.js";
+
+export const DEFAULT_STATUS_LIMIT = 10;
 
 export const statusCommand: CommandSpec = {
   name: "status",
-  summary: "(not built yet)",
-  usage: "eb-migrate status",
-  options: {},
-  async run() {
-    throw new ConfigError("this command is not built yet");
+  summary: "Show the environment's release history and who holds the lease (on an instance, or --env from a laptop).",
+  usage: "eb-migrate status [--env NAME] [--region R] [--table T] [--limit N] [--json]",
+  options: {
+    env: { type: "string" },
+    region: { type: "string" },
+    table: { type: "string" },
+    limit: { type: "string" },
+    json: { type: "boolean" },
+  },
+  async run(ctx, args) {
+    const { env: environmentName, region, table: tableFlag, limit: limitText, json } = args.values;
+    const limit = parseLimit(limitText);
+    const settings = resolveSettings(ctx.env, typeof tableFlag === "string" ? { table: tableFlag } : {});
+    const target = await resolveTarget({
+      env: ctx.env,
+      root: ctx.env.EB_MIGRATE_ROOT || "/",
+      ...(typeof environmentName === "string" ? { environmentName } : {}),
+      ...(typeof region === "string" ? { region } : {}),
+    });
+    const clients = createClients({ region: target.region, maxAttempts: 2 });
+    let history;
+    try {
+      history = await readHistory(clients.dynamodb, settings.table, target.environmentId);
+    } catch (error) {
+      throw tableReadError(error, settings.table, target.region);
+    }
+    const view = { target, table: settings.table, releases: history.releases.slice(0, limit), total: history.releases.length, lease: history.lease };
+    const now = Date.now();
+    if (json === true) ctx.stdout.write(`${JSON.stringify(statusJson(view, now), null, 2)}\n`);
+    else ctx.stdout.write(statusText(view, now, ctx.stdout.isTTY === true && ctx.env.NO_COLOR === undefined));
+    return ExitCode.ok;
   },
 };
+
+function parseLimit(text: string | boolean | undefined): number {
+  if (text === undefined) return DEFAULT_STATUS_LIMIT;
+  if (typeof text !== "string" || !/^\d+$/.test(text) || Number(text) < 1) throw new ConfigError(`--limit=${JSON.stringify(text)} is not valid: expected a whole number of at least 1`);
+  return Number(text);
+}
+
+function tableReadError(error: unknown, table: string, region: string): EbMigrateError {
+  if (errorCode(error) === "ResourceNotFoundException") {
+    return new ConfigError(
+      `DynamoDB table "${table}" does not exist in ${region}; it is created by the ebextension's Resources on the next deploy (or create it as docs/init.md shows), or pass --table if it has another name`,
+      { cause: error },
+    );
+  }
+  if (isAccessDenied(error)) {
+    return new ConfigError(`reading DynamoDB table "${table}" was denied (${describeError(error)}); grant dynamodb:Scan and dynamodb:GetItem on it (see "eb-migrate policy")`, { cause: error });
+  }
+  return new EbMigrateError(`could not read DynamoDB table "${table}": ${describeError(error)}`, ExitCode.releaseFailed, { cause: error });
+}

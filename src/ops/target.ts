@@ -1,0 +1,46 @@
+// Which environment `status` looks at: this instance's (identity discovery) or, from a laptop,
+// one named with --env (DescribeEnvironments in the region of the usual settings).
+import { DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
+import { createClients } from "../aws/clients.js";
+import { ConfigError, describeError } from "../cli/errors.js";
+import { discoverIdentity, instanceMetadata } from "../instance/identity.js";
+import { isAccessDenied } from "./aws-failure.js";
+
+export interface EnvironmentTarget {
+  region: string;
+  environmentId: string;
+  environmentName: string;
+  /** Set when the target was discovered from this instance. */
+  instanceId?: string;
+}
+
+export interface TargetInput {
+  env: NodeJS.ProcessEnv;
+  root: string;
+  environmentName?: string;
+  region?: string;
+}
+
+export async function resolveTarget(input: TargetInput): Promise<EnvironmentTarget> {
+  const { env } = input;
+  if (input.environmentName === undefined) {
+    const clients = createClients({ region: input.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1" });
+    const identity = await discoverIdentity({ env, root: input.root, metadata: instanceMetadata(env), ec2: () => clients.ec2 });
+    return { region: input.region ?? identity.region, environmentId: identity.environmentId, environmentName: identity.environmentName, instanceId: identity.instanceId };
+  }
+  const region = input.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) throw new ConfigError(`cannot tell the AWS region of environment ${input.environmentName}: pass --region or set AWS_REGION`);
+  const clients = createClients({ region, maxAttempts: 2 });
+  let environments;
+  try {
+    environments = (await clients.elasticBeanstalk.send(new DescribeEnvironmentsCommand({ EnvironmentNames: [input.environmentName], IncludeDeleted: false }))).Environments ?? [];
+  } catch (error) {
+    if (isAccessDenied(error)) {
+      throw new ConfigError(`elasticbeanstalk:DescribeEnvironments was denied (${describeError(error)}); use credentials that may describe environment ${input.environmentName}`, { cause: error });
+    }
+    throw new ConfigError(`could not look up environment ${input.environmentName} in ${region}: ${describeError(error)}`, { cause: error });
+  }
+  const found = environments.find((e) => e.EnvironmentName === input.environmentName && e.EnvironmentId);
+  if (!found) throw new ConfigError(`no Elastic Beanstalk environment named ${input.environmentName} in ${region}; check --env and --region`);
+  return { region, environmentId: found.EnvironmentId!, environmentName: input.environmentName };
+}
