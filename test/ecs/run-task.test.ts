@@ -71,6 +71,17 @@ describe("runEcsRelease", () => {
     expect(result.detail).toMatch(/stopCode=EssentialContainerExited/);
   });
 
+  test("log-fetch errors are reported, and every line is still read once the service answers again", async () => {
+    bed.sandbox.injectFault({ service: "logs", operation: "GetLogEvents", error: "AccessDeniedException", message: "not allowed to read logs", count: 2 });
+    const { result, lines, records } = await run(bed, { command: ["sh", "-c", "for i in 1 2 3; do echo n$i; done"] });
+    expect(result.exitCode).toBe(0);
+    expect(lines).toEqual(["n1", "n2", "n3"]);
+    const warnings = records.filter((r) => r.msg.startsWith("could not read the task's logs"));
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0]!.fields.error)).toContain("not allowed to read logs");
+    expect(result.detail).toMatch(/log errors: .*not allowed to read logs \(2 times\)/);
+  });
+
   test("a task that stops without an exit code is a failure with ECS's reasons", async () => {
     bed.ecs.injectNoExitCode({ stopCode: "TaskFailedToStart", stoppedReason: "CannotPullContainerError: pull access denied", containerReason: "CannotPullContainerError: repository does not exist" });
     const { result } = await run(bed);
