@@ -4,6 +4,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { ConfigError, describeError } from "../cli/errors.js";
 import { DEFAULT_TABLE } from "../config/settings.js";
 import { startAdmin } from "./admin.js";
 import { autoScalingService } from "./autoscaling.js";
@@ -147,7 +148,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       dynamodbUpstream: dynamodb.upstreamUrl,
     };
     const tableOf = () => env.properties.EB_MIGRATE_TABLE ?? DEFAULT_TABLE;
-    await Promise.all([ensureTable(dynamodb.url, env.identity.region, tableOf()), env.populate(options.instances ?? DEFAULT_INSTANCES)]);
+    const prepareTable = ensureTable(dynamodb.url, env.identity.region, tableOf()).catch((error: unknown) => {
+      throw new ConfigError(
+        `cannot create or use the table "${tableOf()}" at ${dynamodb.upstreamUrl} (${describeError(error)}); ${options.dynamodbEndpoint ? "is a DynamoDB-compatible server listening at --dynamodb-endpoint?" : "the embedded dynalite failed"}`,
+        { cause: error },
+      );
+    });
+    // Both settle before a failure is thrown, so the clean-up below sees every IMDS listener.
+    const outcomes = await Promise.allSettled([prepareTable, env.populate(options.instances ?? DEFAULT_INSTANCES)]);
+    for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
 
     let adminUrl = "";
     // Every change a method makes is in the state file by the time the method returns.
