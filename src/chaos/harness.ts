@@ -1,0 +1,211 @@
+// One chaos run: a fresh sandbox with the marker command, instance processes started on demand,
+// waits on their log lines, kills as the faults require, and afterwards the observation the
+// invariants are checked against (exits, marker lines, the lease as the table holds it).
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DEFAULT_TABLE } from "../config/settings.js";
+import { leaseKey, PARTITION_KEY } from "../election/table.js";
+import { startSandbox, type Sandbox, type SandboxInstanceEntry, type SandboxOptions } from "../sandbox/index.js";
+import { spawnInstance, signalGroup, type InstanceProcess, type LogLine, type ProcessExit, type SpawnOptions } from "./fleet.js";
+import type { MarkerEvent, RunObservation } from "./invariants.js";
+import { appendKilled, readMarkers, writeMarkerCommand, type MarkerCommand } from "./marker.js";
+
+export interface HarnessOptions {
+  bundle: string;
+  instances: number;
+  leaseSeconds?: number;
+  waitTimeoutSeconds?: number;
+  sleepSeconds?: number;
+  exitCode?: number;
+  properties?: Record<string, string>;
+  sandbox?: Partial<SandboxOptions>;
+  faultSeed?: number;
+}
+
+type Waiter = { match: (p: InstanceProcess, l: LogLine) => boolean; resolve: (v: { proc: InstanceProcess; line: LogLine }) => void };
+
+export class Harness {
+  readonly procs: InstanceProcess[] = [];
+  /** Processes the chaos killed (by pid), exempt from exit-code checks. */
+  private readonly killed = new Set<number>();
+  private waiters: Waiter[] = [];
+
+  private constructor(
+    readonly sandbox: Sandbox,
+    readonly dir: string,
+    readonly marker: MarkerCommand,
+    private readonly options: HarnessOptions,
+  ) {}
+
+  static async start(options: HarnessOptions): Promise<Harness> {
+    const dir = await mkdtemp(join(tmpdir(), "eb-migrate-chaos-"));
+    const marker = await writeMarkerCommand(dir, { sleepSeconds: options.sleepSeconds ?? 1, exitCode: options.exitCode ?? 0 });
+    const sandbox = await startSandbox({
+      instances: options.instances,
+      baseDir: join(dir, "sandbox"),
+      ...(options.faultSeed === undefined ? {} : { faultSeed: options.faultSeed }),
+      ...options.sandbox,
+      environmentProperties: {
+        EB_MIGRATE_COMMAND: `sh ${marker.script}`,
+        EB_MIGRATE_LEASE_SECONDS: String(options.leaseSeconds ?? 3),
+        EB_MIGRATE_WAIT_TIMEOUT_SECONDS: String(options.waitTimeoutSeconds ?? 60),
+        ...options.properties,
+      },
+    });
+    return new Harness(sandbox, dir, marker, options);
+  }
+
+  instances(): SandboxInstanceEntry[] {
+    return this.sandbox.state().instances;
+  }
+
+  spawn(instance: SandboxInstanceEntry, deployment = "d1", extra: Partial<SpawnOptions> = {}): InstanceProcess {
+    const proc = spawnInstance(instance, {
+      bundle: this.options.bundle,
+      deployment,
+      statsDir: this.dir,
+      ...extra,
+      onLine: (p, line) => {
+        for (const w of [...this.waiters]) {
+          if (w.match(p, line)) {
+            this.waiters = this.waiters.filter((x) => x !== w);
+            w.resolve({ proc: p, line });
+          }
+        }
+      },
+    });
+    this.procs.push(proc);
+    return proc;
+  }
+
+  /** The first log line (already seen or coming) that matches, or undefined after `timeoutMs`. */
+  waitFor(match: (p: InstanceProcess, l: LogLine) => boolean, timeoutMs: number): Promise<{ proc: InstanceProcess; line: LogLine } | undefined> {
+    for (const p of this.procs) {
+      const line = p.lines.find((l) => match(p, l));
+      if (line) return Promise.resolve({ proc: p, line });
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(undefined);
+      }, timeoutMs);
+      const waiter: Waiter = {
+        match,
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** The process that started the command most recently and is still alive. */
+  runningLeader(): InstanceProcess | undefined {
+    const alive = this.procs.filter((p) => !p.exited);
+    let best: { p: InstanceProcess; at: number } | undefined;
+    for (const p of alive) {
+      for (const l of p.lines) if (l.state === "running" && (!best || l.seenAt > best.at)) best = { p, at: l.seenAt };
+    }
+    return best?.p;
+  }
+
+  /** SIGKILL of the eb-migrate process alone: its supervisor stops the command. */
+  killProcess(proc: InstanceProcess): void {
+    if (proc.exited || proc.child.pid === undefined) return;
+    this.killed.add(proc.child.pid);
+    proc.child.kill("SIGKILL");
+  }
+
+  /** The machine is gone: every process of the instance (and its commands) dies at once. */
+  async killInstance(instance: string, options: { commands?: boolean } = {}): Promise<void> {
+    for (const p of this.procs.filter((x) => x.instance === instance && !x.exited)) {
+      if (p.child.pid !== undefined) this.killed.add(p.child.pid);
+      signalGroup(p, "SIGKILL");
+    }
+    if (options.commands === false) return;
+    const markers = await readMarkers(this.marker.file);
+    for (const start of markers.filter((m) => m.kind === "start" && m.instance === instance)) {
+      if (markers.some((m) => m.kind === "end" && m.pid === start.pid)) continue;
+      try {
+        process.kill(-start.pid, "SIGKILL");
+        await appendKilled(this.marker.file, start);
+      } catch {
+        // it ended in between
+      }
+    }
+  }
+
+  /** Kills the instance, then terminates it in Auto Scaling; `commands: false` spares ECS tasks. */
+  async terminateInstance(instance: string, options: { commands?: boolean } = {}): Promise<void> {
+    await this.killInstance(instance, options);
+    await this.sandbox.terminate(instance);
+  }
+
+  wasKilled(exit: ProcessExit): boolean {
+    const proc = this.procs.find((p) => p.instance === exit.instance && p.startedAt === exit.startedAt);
+    return proc?.child.pid !== undefined && this.killed.has(proc.child.pid);
+  }
+
+  /** Polls the marker file until a line matches (the command really started), or the timeout. */
+  async waitForMarker(match: (m: MarkerEvent) => boolean, timeoutMs: number): Promise<MarkerEvent | undefined> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const found = (await readMarkers(this.marker.file)).find(match);
+      if (found) return found;
+      await sleep(100);
+    }
+    return undefined;
+  }
+
+  async allDone(timeoutMs = 120_000): Promise<ProcessExit[]> {
+    const timer = setTimeout(() => this.procs.forEach((p) => signalGroup(p, "SIGKILL")), timeoutMs);
+    try {
+      return await Promise.all(this.procs.map((p) => p.done));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async leaseHolder(): Promise<string | undefined> {
+    const state = this.sandbox.state();
+    const client = new DynamoDBClient({
+      region: state.region,
+      endpoint: state.endpoints.dynamodbUpstream,
+      credentials: { accessKeyId: "AKIASANDBOXEXAMPLE00", secretAccessKey: "sandbox" },
+    });
+    try {
+      const out = await client.send(new GetItemCommand({ TableName: DEFAULT_TABLE, Key: { [PARTITION_KEY]: { S: leaseKey(state.environment.id) } }, ConsistentRead: true }));
+      return out.Item?.holder?.S;
+    } finally {
+      client.destroy();
+    }
+  }
+
+  async observe(exits: ProcessExit[]): Promise<RunObservation> {
+    return {
+      exits: exits.map((e, n) => ({
+        instance: e.instance,
+        deployment: e.deployment,
+        exitCode: e.exitCode,
+        signal: e.signal,
+        ...(e.stats?.role ? { role: e.stats.role } : {}),
+        startedAt: e.startedAt,
+        exitedAt: e.exitedAt,
+        killedByChaos: this.killed.has(this.procs[n]!.child.pid ?? -1),
+      })),
+      markers: await readMarkers(this.marker.file),
+      leaseHolder: await this.leaseHolder(),
+    };
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.procs) signalGroup(p, "SIGKILL");
+    await this.sandbox.stop().catch(() => undefined);
+    await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,0 +1,278 @@
+// The fault matrix: one row per fault, each a function that plays one run against a fresh
+// sandbox and returns the invariant violations and how long the run took to complete.
+import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
+import { Harness, sleep, type HarnessOptions } from "./harness.js";
+import type { ProcessExit } from "./fleet.js";
+import { checkRun, type Violation } from "./invariants.js";
+
+export interface RunContext {
+  bundle: string;
+  /** Seeded per run: the same seed plays the same kill points and fault hits. */
+  random: () => number;
+  seed: number;
+}
+
+export interface RunResult {
+  violations: Violation[];
+  completionMs: number;
+}
+
+export interface Row {
+  id: string;
+  fault: string;
+  runs: number;
+  quickRuns: number;
+  play(ctx: RunContext): Promise<RunResult>;
+}
+
+type Act = (h: Harness, ctx: RunContext) => Promise<void>;
+type Expect = (exits: ProcessExit[], h: Harness) => Violation[];
+
+/** Starts every instance, lets `act` do the damage, waits for all exits, checks the invariants. */
+async function fleetRun(ctx: RunContext, options: Omit<HarnessOptions, "bundle">, act: Act, expect: Expect = survivorsSucceed, start = true): Promise<RunResult> {
+  const h = await Harness.start({ bundle: ctx.bundle, faultSeed: ctx.seed, ...options });
+  try {
+    const t0 = Date.now();
+    if (start) for (const i of h.instances()) h.spawn(i);
+    await act(h, ctx);
+    const exits = await h.allDone();
+    const violations = [...checkRun(await h.observe(exits)), ...expect(exits, h)];
+    if (violations.length > 0 && process.env.CHAOS_VERBOSE) {
+      for (const e of exits) process.stderr.write(`--- ${e.instance} ${e.deployment} exit=${e.exitCode} ${e.signal ?? ""} role=${e.stats?.role}\n${e.lines.map((l) => `${l.time} ${l.role ?? ""} ${l.msg}`).join("\n")}\n${e.text}`);
+    }
+    return { violations, completionMs: Math.max(...exits.map((e) => e.exitedAt)) - t0 };
+  } finally {
+    await h.stop();
+  }
+}
+
+const outcome = (detail: string): Violation => ({ invariant: "expected-outcome", detail });
+
+/** Every process the chaos did not kill exits 0 (the release succeeded in the end). */
+function survivorsSucceed(exits: ProcessExit[], h: Harness): Violation[] {
+  return exits.filter((e) => !h.wasKilled(e) && e.exitCode !== 0).map((e) => outcome(`${e.instance} exited ${e.exitCode ?? e.signal} (role ${e.stats?.role ?? "none"}), expected 0`));
+}
+
+const waitRunning = (h: Harness, timeoutMs = 20_000) => h.waitFor((_p, l) => l.state === "running", timeoutMs);
+
+export const ROWS: Row[] = [
+  {
+    id: "baseline",
+    fault: "no fault (4 instances)",
+    runs: 5,
+    quickRuns: 2,
+    play: (ctx) => fleetRun(ctx, { instances: 4 }, async () => {}),
+  },
+  {
+    id: "leader-sigkill",
+    fault: "leader process SIGKILLed at a random point",
+    runs: 20,
+    quickRuns: 5,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, sleepSeconds: 1.5 }, async (h) => {
+        await sleep(Math.floor(ctx.random() * 2500));
+        const alive = h.procs.filter((p) => !p.exited);
+        const victim = h.runningLeader() ?? alive[Math.floor(ctx.random() * alive.length)];
+        if (victim) h.killProcess(victim);
+      }),
+  },
+  {
+    id: "instance-terminated",
+    fault: "leader's instance terminated mid-command",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, sleepSeconds: 3 }, async (h) => {
+        const running = await waitRunning(h);
+        await sleep(Math.floor(ctx.random() * 1000));
+        if (running) await h.terminateInstance(running.proc.instance);
+      }),
+  },
+  {
+    id: "dynamodb-throttling",
+    fault: "DynamoDB throttling on 30 % of requests",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 4, leaseSeconds: 10 }, async (h) => {
+        h.sandbox.injectFault({ service: "dynamodb", error: "ThrottlingException", rate: 0.3 });
+      }),
+  },
+  {
+    id: "dynamodb-5xx",
+    fault: "DynamoDB 5xx bursts (6 errors every 400 ms)",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 4, leaseSeconds: 10 }, async (h) => {
+        const timer = setInterval(() => h.sandbox.injectFault({ service: "dynamodb", error: "InternalServerError", count: 6 }), 400);
+        void Promise.all(h.procs.map((p) => p.done)).then(() => clearInterval(timer));
+      }),
+  },
+  {
+    id: "dynamodb-outage",
+    fault: "DynamoDB unreachable for 1-6 s mid-command (lease 6 s)",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, leaseSeconds: 6, sleepSeconds: 2 }, async (h) => {
+        await waitRunning(h);
+        h.sandbox.injectFault({ service: "dynamodb", outage: true });
+        await sleep(1000 + Math.floor(ctx.random() * 5000));
+        h.sandbox.clearFaults();
+      }),
+  },
+  {
+    id: "autoscaling-throttling",
+    fault: "Auto Scaling throttling 50 % + leader's instance terminated",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, sleepSeconds: 3 }, async (h) => {
+        h.sandbox.injectFault({ service: "autoscaling", error: "Throttling", rate: 0.5 });
+        const running = await waitRunning(h);
+        if (running) await h.terminateInstance(running.proc.instance);
+      }),
+  },
+  {
+    id: "clock-skew",
+    fault: "wall clocks ±15 min apart + leader SIGKILLed (lease expiry)",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(
+        ctx,
+        { instances: 4, sleepSeconds: 1.5 },
+        async (h) => {
+          h.instances().forEach((i, n) => h.spawn(i, "d1", { fakeTime: n % 2 === 0 ? "+15m" : "-15m" }));
+          const running = await waitRunning(h);
+          await sleep(Math.floor(ctx.random() * 1000));
+          if (running) h.killProcess(running.proc);
+        },
+        survivorsSucceed,
+        false,
+      ),
+  },
+  {
+    id: "sigterm-timeout",
+    fault: "SIGTERM to every instance (EB's command timeout) at 1-3 s",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(
+        ctx,
+        { instances: 3, sleepSeconds: 20 },
+        async (h) => {
+          await sleep(1000 + Math.floor(ctx.random() * 2000));
+          for (const p of h.procs) if (!p.exited && p.child.pid !== undefined) process.kill(-p.child.pid, "SIGTERM");
+        },
+        (exits) => exits.filter((e) => e.exitCode === 0).map((e) => outcome(`${e.instance} exited 0 although the command was stopped`)),
+      ),
+  },
+  {
+    id: "hook-and-container-commands",
+    fault: "container_commands and the hook both run it (twice per instance)",
+    runs: 5,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(
+        ctx,
+        { instances: 3 },
+        async (h) => {
+          await Promise.all(
+            h.instances().map(async (i) => {
+              await h.spawn(i).done;
+              await h.spawn(i).done;
+            }),
+          );
+        },
+        (exits, h) => [
+          ...survivorsSucceed(exits, h),
+          ...h.instances().flatMap((i) => {
+            const second = exits.filter((e) => e.instance === i.id)[1];
+            return second?.stats?.role === "skipped" ? [] : [outcome(`the second run on ${i.id} was ${second?.stats?.role ?? "missing"}, expected skipped`)];
+          }),
+        ],
+        false,
+      ),
+  },
+  {
+    id: "two-deployments",
+    fault: "a second deployment starts while the first migrates",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, sleepSeconds: 1.5 }, async (h) => {
+        // Every first-deployment process has read its deployment before the files change.
+        await Promise.all(h.procs.map((p) => h.waitFor((q, l) => q === p && l.state === "start", 20_000)));
+        await sleep(Math.floor(ctx.random() * 1000));
+        await h.sandbox.deploy();
+        const launched = await Promise.all([0, 1].map(() => h.sandbox.launch({ group: "temporary", wait: true })));
+        for (const entry of launched) h.spawn(entry, "d2");
+      }),
+  },
+  {
+    id: "failing-migrate",
+    fault: "the release command exits 1",
+    runs: 5,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, exitCode: 1, sleepSeconds: 0.5 }, async () => {}, (exits) =>
+        exits.filter((e) => e.exitCode !== 1).map((e) => outcome(`${e.instance} exited ${e.exitCode}, expected 1 (release failed)`)),
+      ),
+  },
+  {
+    id: "ecs-task-lost",
+    fault: "ECS mode: leader's instance terminated while its task runs",
+    runs: 5,
+    quickRuns: 2,
+    play: (ctx) => ecsTaskLost(ctx),
+  },
+];
+
+/** The new leader must wait on the task already running, never start a second one. */
+async function ecsTaskLost(ctx: RunContext): Promise<RunResult> {
+  return await fleetRun(
+    ctx,
+    { instances: 3, sleepSeconds: 3, properties: { EB_MIGRATE_MODE: "ecs", EB_MIGRATE_ECS_CLUSTER: "release", EB_MIGRATE_ECS_TASK_DEFINITION: "web" } },
+    async (h) => {
+      await registerEcs(h);
+      // The command names the run itself: the task's environment is the task's, not the instance's.
+      await h.sandbox.setEnvironmentProperties({ EB_MIGRATE_COMMAND: `sh ${h.marker.script} ecs-task d1` });
+      for (const i of h.instances()) h.spawn(i);
+      const running = await waitRunning(h);
+      if (!running) return;
+      await h.waitForMarker((m) => m.kind === "start", 15_000);
+      await h.terminateInstance(running.proc.instance, { commands: false });
+    },
+    (exits, h) => {
+      const tasks = h.sandbox.ecs?.tasks().length ?? 0;
+      return [...survivorsSucceed(exits, h), ...(tasks === 1 ? [] : [outcome(`${tasks} ECS tasks were started, expected 1`)])];
+    },
+    false,
+  );
+}
+
+async function registerEcs(h: Harness): Promise<void> {
+  const state = h.sandbox.state();
+  const ecs = new ECSClient({ region: state.region, endpoint: state.endpoints.ecs, credentials: { accessKeyId: "AKIASANDBOXEXAMPLE00", secretAccessKey: "sandbox" } });
+  try {
+    await ecs.send(new CreateClusterCommand({ clusterName: "release" }));
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: "web",
+        containerDefinitions: [
+          {
+            name: "app",
+            image: "example/app:latest",
+            essential: true,
+            command: ["false"],
+            logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/web", "awslogs-region": state.region, "awslogs-stream-prefix": "ecs" } },
+          },
+        ],
+      }),
+    );
+  } finally {
+    ecs.destroy();
+  }
+}
