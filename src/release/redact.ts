@@ -19,8 +19,8 @@ export function createRedactor(env: NodeJS.ProcessEnv | Record<string, string | 
     // Longest first, so a secret containing another is replaced whole.
     .sort((a, b) => b.length - a.length);
   return (line) => {
-    let out = line.replace(URL_PASSWORD, `$1${REDACTED}$3`);
+    let out = line;
     for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    return out;
+    return out.replace(URL_PASSWORD, `$1${REDACTED}$3`);
   };
 }

@@ -1,0 +1,111 @@
+// Settings are checked before anything happens: one line naming the setting, the value and
+// what is allowed; exit 2; nothing written, nothing run.
+import { spawnSync } from "node:child_process";
+import { ScanCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/cli/errors.js";
+import { DEFAULT_COMMAND, resolveSettings, SETTINGS, splitCommand } from "../../src/config/settings.js";
+import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { BUNDLE } from "../support/fleet.js";
+
+describe("resolveSettings", () => {
+  it("has defaults for everything a local deploy needs", () => {
+    const s = resolveSettings({});
+    expect(s).toMatchObject({ mode: "local", table: "eb-migrate", leaseSeconds: 30, waitTimeoutSeconds: 540, fallback: "oldest-instance", disabled: false, shell: false });
+    expect(s.command).toEqual(["python", "manage.py", "migrate", "--noinput"]);
+    expect(s.commandText).toBe(DEFAULT_COMMAND);
+  });
+
+  it("takes a flag over the environment property", () => {
+    expect(resolveSettings({ EB_MIGRATE_LEASE_SECONDS: "20" }, { "lease-seconds": "40", "wait-timeout-seconds": "100" }).leaseSeconds).toBe(40);
+  });
+
+  it.each([
+    [{ EB_MIGRATE_MODE: "k8s" }, /^EB_MIGRATE_MODE="k8s" is not valid: expected local or ecs$/],
+    [{ EB_MIGRATE_LEASE_SECONDS: "ten" }, /^EB_MIGRATE_LEASE_SECONDS="ten" is not valid: expected a whole number from 3 to 3600$/],
+    [{ EB_MIGRATE_LEASE_SECONDS: "1" }, /EB_MIGRATE_LEASE_SECONDS="1" is not valid/],
+    [{ EB_MIGRATE_FALLBACK: "maybe" }, /EB_MIGRATE_FALLBACK="maybe" is not valid: expected oldest-instance or off/],
+    [{ EB_MIGRATE_DISABLED: "perhaps" }, /EB_MIGRATE_DISABLED="perhaps" is not valid: expected true or false/],
+    [{ EB_MIGRATE_TABLE: "a b" }, /EB_MIGRATE_TABLE="a b" is not valid/],
+    [{ EB_MIGRATE_ECS_SUBNETS: "subnet-1,vpc-2" }, /"vpc-2" does not look right/],
+    [{ EB_MIGRATE_LEASE_SECONDS: "60", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "60" }, /WAIT_TIMEOUT_SECONDS=60 must be greater than EB_MIGRATE_LEASE_SECONDS=60/],
+    [{ EB_MIGRATE_LEASE_SECOND: "10" }, /EB_MIGRATE_LEASE_SECOND is not an eb-migrate setting \(did you mean EB_MIGRATE_LEASE_SECONDS\?\)/],
+    [{ EB_MIGRATE_COMMAND: "python manage.py migrate && echo done" }, /uses shell syntax \(&&\); set EB_MIGRATE_SHELL=true/],
+    [{ EB_MIGRATE_ECS_LAUNCH_TYPE: "FARGATE", EB_MIGRATE_ECS_CAPACITY_PROVIDER_STRATEGY: "FARGATE_SPOT:1" }, /exclude each other/],
+  ])("%j is refused", (env, message) => {
+    let error: unknown;
+    try {
+      resolveSettings(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).exitCode).toBe(2);
+    expect((error as ConfigError).message).toMatch(message);
+    expect((error as ConfigError).message).not.toContain("\n");
+  });
+
+  it("names the flag when the bad value came from a flag", () => {
+    expect(() => resolveSettings({}, { mode: "x" })).toThrow(/^--mode="x" is not valid/);
+  });
+
+  it("splits a command like a shell, without running one", () => {
+    expect(splitCommand(`python manage.py migrate --database "other db"`)).toEqual(["python", "manage.py", "migrate", "--database", "other db"]);
+    expect(splitCommand("echo $HOME")).toEqual(["echo", "$HOME"]);
+    expect(resolveSettings({ EB_MIGRATE_SHELL: "true", EB_MIGRATE_COMMAND: "a && b" }).command).toEqual(["a && b"]);
+  });
+
+  it("every setting has a flag, a description and what is allowed", () => {
+    for (const s of SETTINGS) {
+      expect(s.flag).toMatch(/^[a-z-]+$/);
+      expect(s.description.length).toBeGreaterThan(10);
+      expect(s.allowed.length).toBeGreaterThan(2);
+    }
+  });
+});
+
+describe("eb-migrate run with a bad setting", () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ instances: 1 });
+  });
+  afterAll(async () => sandbox?.stop());
+
+  it.each([
+    [{ EB_MIGRATE_MODE: "k8s" }, [] as string[]],
+    [{}, ["--lease-seconds", "abc"]],
+    [{ EB_MIGRATE_WAIT_TIMEOUT_SECOND: "100" }, [] as string[]],
+  ])("%j %j → exit 2, one line, nothing written, nothing run", (env, args) => {
+    const instance = sandbox.state().instances[0]!;
+    const result = spawnSync(process.execPath, [BUNDLE, "run", ...args], {
+      env: { PATH: process.env.PATH, ...instance.env, EB_MIGRATE_COMMAND: "touch should-not-exist", ...env },
+      cwd: instance.env.EB_MIGRATE_ROOT,
+      encoding: "utf8",
+    });
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(/^eb-migrate run: /);
+    expect(result.stderr).not.toMatch(/\bat .+:\d+:\d+/);
+    expect(spawnSync("ls", [instance.env.EB_MIGRATE_ROOT!]).stdout.toString()).not.toContain("should-not-exist");
+  });
+
+  it("wrote nothing to the table", async () => {
+    const state = sandbox.state();
+    const ddb = new DynamoDBClient({ region: state.region, endpoint: state.endpoints.dynamodbUpstream, credentials: { accessKeyId: "x", secretAccessKey: "y" } });
+    const out = await ddb.send(new ScanCommand({ TableName: "eb-migrate" }));
+    expect(out.Items).toEqual([]);
+  });
+
+  it("an unknown flag is a usage error (exit 2) with the usage line", () => {
+    const result = spawnSync(process.execPath, [BUNDLE, "run", "--leese-seconds", "3"], { encoding: "utf8" });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/Unknown option '--leese-seconds'/);
+    expect(result.stderr).toMatch(/usage: eb-migrate run/);
+  });
+
+  it("EB_MIGRATE_DISABLED=true exits 0 without touching AWS", () => {
+    const result = spawnSync(process.execPath, [BUNDLE, "run"], { env: { PATH: process.env.PATH, EB_MIGRATE_DISABLED: "true", AWS_EC2_METADATA_SERVICE_ENDPOINT: "http://127.0.0.1:9/" }, encoding: "utf8" });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/EB_MIGRATE_DISABLED/);
+  });
+});
