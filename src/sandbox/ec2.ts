@@ -108,6 +108,5 @@ function instanceItem(env: SandboxEnvironment, i: SandboxInstance) {
     virtualizationType: "hvm",
     tagSet: Object.entries(instanceTags(env, i)).map(([key, value]) => ({ key, value })),
     ...(i.terminatedAt ? { stateReason: { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" } } : {}),
-    metadataOptions: { state: "applied", httpTokens: "required", httpPutResponseHopLimit: 2, httpEndpoint: "enabled", instanceMetadataTags: "enabled" },
   };
 }

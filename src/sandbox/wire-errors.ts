@@ -83,7 +83,3 @@ export function wireError(service: ServiceName, code: string): { code: string; s
   return { code, status };
 }
 
-/** Whether the code is a throttling error in any service's words (Query errors say Type Sender/Receiver). */
-export function isServerSide(status: number): boolean {
-  return status >= 500;
-}
