@@ -16,6 +16,8 @@ import { closeServer, listen, LOOPBACK, readBody, send, type Listener } from "./
 import type { AddressInfo } from "node:net";
 
 const JSON_10 = "application/x-amz-json-1.0";
+/** Marks the sandbox's own calls (creating the table), which injected faults must not hit. */
+const INTERNAL_HEADER = "x-eb-migrate-sandbox-internal";
 const ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#";
 
 export interface DynamoDbStandIn {
@@ -81,7 +83,8 @@ export async function startDynamoDb(options: { external?: string; faults: FaultI
     const body = await readBody(req);
     const target = String(req.headers["x-amz-target"] ?? "");
     const operation = target.slice(target.indexOf(".") + 1);
-    if (await applyFault(options.faults.decide("dynamodb", operation), "dynamodb", res, writeDynamoDbError)) return;
+    const internal = req.headers[INTERNAL_HEADER] === "1";
+    if (!internal && (await applyFault(options.faults.decide("dynamodb", operation), "dynamodb", res, writeDynamoDbError))) return;
 
     if (operation === "DescribeTimeToLive") {
       const table = tableName(body);
@@ -138,6 +141,14 @@ function tableName(body: Buffer): string | undefined {
 /** Creates the tool's table (through the proxy) if missing, waits for ACTIVE, enables TTL. */
 export async function ensureTable(endpoint: string, region: string, name: string): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: "sandbox", secretAccessKey: "sandbox" }, maxAttempts: 3 });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers[INTERNAL_HEADER] = "1";
+      return next(args);
+    },
+    { step: "build", name: "ebMigrateSandboxInternal" },
+  );
   try {
     try {
       await client.send(new CreateTableCommand(tableDefinition(name)));

@@ -240,6 +240,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   } catch (error) {
     env.stop();
     await Promise.all([...listeners, ...imds.values()].map((l) => l.close()));
+    await Promise.all(jsonServices.map((s) => s.close?.()));
     await dynamodb.close();
     throw error;
   }

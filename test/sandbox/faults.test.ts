@@ -87,6 +87,17 @@ describe("DynamoDB", () => {
     expect(got.$metadata.attempts).toBe(2);
   });
 
+  it("never hits the sandbox's own calls: a new table is created during an outage", async () => {
+    sandbox.injectFault({ service: "dynamodb", outage: true });
+    try {
+      await sandbox.setEnvironmentProperties({ EB_MIGRATE_TABLE: "during-outage" });
+    } finally {
+      sandbox.clearFaults();
+    }
+    const { Table } = await once.dynamodb.send(new DescribeTableCommand({ TableName: "during-outage" }));
+    expect(Table?.TableStatus).toBe("ACTIVE");
+  });
+
   it("adds latency before answering", async () => {
     const [fault] = [sandbox.injectFault({ service: "dynamodb", operation: "GetItem", latencyMs: 150, count: 1 })];
     const started = performance.now();
