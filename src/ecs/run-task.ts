@@ -1,7 +1,7 @@
 // ecs mode: the elected leader runs the release command as one ECS task — resolve the task
 // definition, RunTask (overrides only, never a new revision), record the ARN, wait while
 // following the task's logs, and report the chosen container's exit code.
-import { DescribeTasksCommand, type ContainerDefinition, type Task } from "@aws-sdk/client-ecs";
+import type { ContainerDefinition, Task } from "@aws-sdk/client-ecs";
 import type { AwsClients } from "../aws/clients.js";
 import { ConfigError, ReleaseFailedError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
@@ -20,7 +20,7 @@ import { checkEcsSettings } from "./settings-check.js";
 import { startTask } from "./start-task.js";
 import { describeStop } from "./stop-detail.js";
 import { logLocation, resolveTaskDefinition } from "./task-definition.js";
-import { waitForTask } from "./wait-task.js";
+import { describeTask, waitForTask } from "./wait-task.js";
 
 export interface EcsReleaseInput {
   settings: Settings;
@@ -51,13 +51,13 @@ export async function runEcsRelease(input: EcsReleaseInput): Promise<ExecutionRe
 
   const properties = await readEnvironmentProperties(clients.elasticBeanstalk, input.identity);
   const redact = createRedactor(properties);
-  let task: Task;
+  let taskArn: string;
   let cluster: string;
   let container: ContainerDefinition & { name: string };
   if (input.existingTaskArn) {
     // Take over: the previous leader's task is the release; never start a second one.
     cluster = clusterOfTask(input.existingTaskArn);
-    task = { taskArn: input.existingTaskArn };
+    taskArn = input.existingTaskArn;
     const described = await taskDefinitionOfTask(input, cluster);
     container = (await resolveTaskDefinition(clients.ecs, described, settings.ecs.container)).container;
     log.info("waiting for the ECS task started by the previous leader", { taskArn: input.existingTaskArn });
@@ -87,13 +87,12 @@ export async function runEcsRelease(input: EcsReleaseInput): Promise<ExecutionRe
     if (!begun) {
       return { exitCode: null, outputTail: [], durationMs: Math.round(clock.now() - started), timedOut: false, interrupted: String(input.signal.reason ?? "aborted"), detail: "interrupted before the ECS task could be placed" };
     }
-    task = begun;
+    taskArn = begun.taskArn!;
     // Recorded before waiting, so a leader that takes over waits for this task. (A leader that
     // dies before this line is covered by the clientToken: its successor gets the same task.)
-    await hooks.onTaskStarted?.(task.taskArn!);
-    log.info("ECS task started", { taskArn: task.taskArn });
+    await hooks.onTaskStarted?.(taskArn);
+    log.info("ECS task started", { taskArn });
   }
-  const taskArn = task.taskArn!;
 
   const tail = new Tail(OUTPUT_TAIL_LINES);
   const onMessage = (message: string) => {
@@ -136,16 +135,16 @@ function clusterOfTask(taskArn: string): string {
 
 /** The task definition the previous leader's task runs (to find its container and log stream). */
 async function taskDefinitionOfTask(input: EcsReleaseInput, cluster: string): Promise<string> {
-  let answer;
+  const taskArn = input.existingTaskArn!;
+  let task: Task;
   try {
-    answer = await input.clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: [input.existingTaskArn!] }));
+    task = await describeTask({ ecs: input.clients.ecs, cluster, taskArn });
   } catch (error) {
-    throw ecsCallError(`DescribeTasks for ${input.existingTaskArn}`, error, "the instance role needs ecs:DescribeTasks");
+    if (error instanceof ReleaseFailedError) {
+      throw new ReleaseFailedError(`${error.message}; it was recorded by the previous leader, so its outcome is unknown and the release is not run a second time for this deployment`);
+    }
+    throw ecsCallError(`DescribeTasks for ${taskArn}`, error, "the instance role needs ecs:DescribeTasks");
   }
-  const arn = answer.tasks?.[0]?.taskDefinitionArn;
-  if (!arn) {
-    const reason = answer.failures?.[0]?.reason ?? "no task returned";
-    throw new ReleaseFailedError(`ECS does not know task ${input.existingTaskArn} recorded by the previous leader (${reason}); its outcome is unknown, so the release is not run again for this deployment`);
-  }
-  return arn;
+  if (!task.taskDefinitionArn) throw new ReleaseFailedError(`ECS describes task ${taskArn} without its task definition`);
+  return task.taskDefinitionArn;
 }

@@ -80,7 +80,8 @@ async function stopAndWait(input: WaitInput, interrupted: string | undefined): P
   return { task: last ?? { taskArn: input.taskArn }, timedOut: interrupted === undefined, ...(interrupted ? { interrupted } : {}) };
 }
 
-async function describeTask(input: WaitInput): Promise<Task> {
+/** The task as ECS describes it; ReleaseFailedError when ECS does not know it (any more). */
+export async function describeTask(input: Pick<WaitInput, "ecs" | "cluster" | "taskArn">): Promise<Task> {
   const answer = await input.ecs.send(new DescribeTasksCommand({ cluster: input.cluster, tasks: [input.taskArn] }));
   const task = answer.tasks?.[0];
   if (task) return task;
