@@ -14,6 +14,7 @@ export interface AdminTarget {
   setCapacity(desired: number, options?: { wait?: boolean }): Promise<SandboxState>;
   launch(options?: { group?: GroupRole; wait?: boolean }): Promise<SandboxInstanceEntry>;
   terminate(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
+  promoteTemporaryGroup(options?: { wait?: boolean }): Promise<{ moved: string[]; terminated: string[] }>;
   injectFault(fault: unknown): ActiveFault;
   faults(): ActiveFault[];
   clearFaults(): void;
@@ -45,6 +46,7 @@ export const ADMIN_ROUTES = [
   "POST /capacity",
   "POST /instances",
   "DELETE /instances/{id}",
+  "POST /groups/temporary/promote",
   "GET /faults",
   "POST /faults",
   "DELETE /faults",
@@ -80,6 +82,9 @@ export function startAdmin(target: AdminTarget, port: number): Promise<Listener>
       const instance = /^\/instances\/([^/]+)$/.exec(path);
       if (method === "DELETE" && instance) {
         return sendJson(res, 200, await target.terminate(decodeURIComponent(instance[1]!), { wait: new URL(req.url ?? "/", "http://admin").searchParams.get("wait") === "true" }));
+      }
+      if (method === "POST" && path === "/groups/temporary/promote") {
+        return sendJson(res, 200, await target.promoteTemporaryGroup({ wait: optionalBoolean(body, "wait") ?? false }));
       }
       if (path === "/faults") {
         if (method === "GET") return sendJson(res, 200, target.faults());

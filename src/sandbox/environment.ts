@@ -231,6 +231,26 @@ export class SandboxEnvironment {
     return { launched, terminated };
   }
 
+  /**
+   * Ends an immutable deployment as EB does: the temporary group's instances join the main
+   * group, the main group's previous instances are terminated, the temporary group goes away.
+   */
+  async promoteTemporary(): Promise<{ moved: SandboxInstance[]; terminated: SandboxInstance[] }> {
+    if (!this.temporaryGroupCreated) throw new SandboxRequestError(400, "there is no temporary group: launch an instance with group \"temporary\" first");
+    const alive = (i: SandboxInstance) => i.lifecycle === "Pending" || i.lifecycle === "InService";
+    const previous = this.instances.filter((i) => i.group === "main" && alive(i));
+    const moved = this.instances.filter((i) => i.group === "temporary" && alive(i));
+    for (const i of moved) {
+      i.group = "main";
+      i.autoScalingGroup = this.identity.autoScalingGroup;
+    }
+    this.temporaryGroupCreated = false;
+    await Promise.all(moved.map((i) => this.effects.refresh(i)));
+    const terminated = previous.map((i) => this.terminate(i.id));
+    this.effects.changed();
+    return { moved, terminated };
+  }
+
   /** A new application version on every instance that is not going away. */
   async deploy(versionLabel?: string): Promise<DeploymentInfo> {
     this.deployment = this.nextDeployment(versionLabel);

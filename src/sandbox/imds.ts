@@ -37,7 +37,12 @@ export async function startImds(env: SandboxEnvironment, instance: SandboxInstan
     req.resume();
     // The SDK joins the endpoint's path "/" with "/latest/...": collapse repeated slashes first
     // ("//latest/..." would otherwise parse as a URL whose host is "latest").
-    const path = decodeURIComponent((req.url ?? "/").split("?")[0]!.replace(/\/{2,}/g, "/"));
+    let path: string;
+    try {
+      path = decodeURIComponent((req.url ?? "/").split("?")[0]!.replace(/\/{2,}/g, "/"));
+    } catch {
+      return page(res, 400, "Bad Request");
+    }
     const operation = path.replace(/^\/latest\//, "");
     if (await applyFault(options.faults.decide("imds", operation), "imds", res, writeError)) return;
 

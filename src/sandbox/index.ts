@@ -77,6 +77,8 @@ export interface Sandbox {
   /** Terminates one instance; with `wait`, returns once it is Terminated. */
   terminate(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
   /** A generic fault, or an ECS-specific one (`{"service":"ecs","kind":...}`, see ecs-logs.ts). */
+  /** Ends an immutable deployment: temporary instances join the main group, the old ones terminate. */
+  promoteTemporaryGroup(options?: { wait?: boolean }): Promise<{ moved: string[]; terminated: string[] }>;
   injectFault(fault: Fault | unknown): ActiveFault;
   faults(): ActiveFault[];
   clearFaults(): void;
@@ -165,8 +167,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return value;
     };
     const entryOf = (instance: SandboxInstance) => instanceEntry(env, endpoints, instance);
+    // Waits until no instance of `instances` is Pending or Terminating any more.
     const settle = (instances: SandboxInstance[]) =>
-      Promise.all(instances.map((i) => env.whenState(i.id, i.lifecycle === "Pending" ? ["InService", "Terminating", "Terminated"] : ["Terminated"])));
+      Promise.all(
+        instances.map((i) =>
+          i.lifecycle === "Pending" ? env.whenState(i.id, ["InService", "Terminating", "Terminated"]) : i.lifecycle === "Terminating" ? env.whenState(i.id, ["Terminated"]) : undefined,
+        ),
+      );
     const sandbox: Sandbox = {
       get adminUrl() {
         return adminUrl;
@@ -195,6 +202,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         const instance = env.terminate(id);
         if (o.wait) await settle([instance]);
         return written(entryOf(instance));
+      },
+      async promoteTemporaryGroup(o = {}) {
+        const { moved, terminated } = await env.promoteTemporary();
+        if (o.wait) await settle([...moved, ...terminated]);
+        return written({ moved: moved.map((i) => i.id), terminated: terminated.map((i) => i.id) });
       },
       injectFault(fault) {
         const body = fault as Record<string, unknown> | null;

@@ -150,6 +150,20 @@ describe("admin API", () => {
     await sandbox.terminate(entry.id, { wait: true });
   });
 
+  it("POST /groups/temporary/promote ends an immutable deployment", async () => {
+    const before = await readState();
+    const launched = await adminRequest(sandbox.state(), "POST", "/instances", { group: "temporary", wait: true });
+    const entry = launched.json as { id: string };
+    const { status, json } = await adminRequest(sandbox.state(), "POST", "/groups/temporary/promote", { wait: true });
+    expect(status).toBe(200);
+    expect(json).toEqual({ moved: [entry.id], terminated: before.instances.map((i) => i.id) });
+    const state = await readState();
+    expect(state.instances.map((i) => [i.id, i.autoScalingGroup])).toEqual([[entry.id, state.environment.autoScalingGroup]]);
+    expect(state.environment.temporaryAutoScalingGroup).toBeUndefined();
+    expect((await adminRequest(sandbox.state(), "POST", "/groups/temporary/promote", {})).status).toBe(400);
+    await sandbox.setCapacity(3, { wait: true });
+  });
+
   it("POST /environment/properties updates env, the env file and creates a newly named table", async () => {
     const { status, json } = await adminRequest(sandbox.state(), "POST", "/environment/properties", { EB_MIGRATE_TABLE: "other-locks", EB_MIGRATE_COMMAND: null });
     expect(status).toBe(200);
