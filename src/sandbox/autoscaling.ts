@@ -8,9 +8,9 @@ import { AwsError } from "./json-service.js";
 import { paginate } from "./pagination.js";
 import { queryService, type QueryFields, type QueryParams } from "./query-protocol.js";
 import type { XmlValue } from "./xml.js";
+import { availabilityZones, INSTANCE_TYPE, LAUNCH_TEMPLATE_ID, SUBNET_IDS } from "./facts.js";
 
 export const AUTO_SCALING_NAMESPACE = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
-const INSTANCE_TYPE = "t3.micro";
 
 export function autoScalingService(env: SandboxEnvironment, faults: FaultInjector): RequestHandler {
   return queryService({
@@ -26,7 +26,7 @@ export function autoScalingService(env: SandboxEnvironment, faults: FaultInjecto
 }
 
 function launchTemplate(env: SandboxEnvironment) {
-  return { LaunchTemplateId: "lt-0123456789abcdef0", LaunchTemplateName: `${env.identity.stackName}-launch-template`, Version: "1" };
+  return { LaunchTemplateId: LAUNCH_TEMPLATE_ID, LaunchTemplateName: `${env.identity.stackName}-launch-template`, Version: "1" };
 }
 
 function groupTags(env: SandboxEnvironment, groupName: string): { [k: string]: string }[] {
@@ -82,7 +82,7 @@ function describeGroups(env: SandboxEnvironment, p: QueryParams): QueryFields {
         MaxSize: MAX_GROUP_SIZE,
         DesiredCapacity: env.desiredCapacity(g.role),
         DefaultCooldown: 360,
-        AvailabilityZones: ["a", "b", "c"].map((s) => `${env.identity.region}${s}`),
+        AvailabilityZones: availabilityZones(env.identity.region),
         LoadBalancerNames: [],
         TargetGroupARNs: [],
         HealthCheckType: "EC2",
@@ -90,7 +90,7 @@ function describeGroups(env: SandboxEnvironment, p: QueryParams): QueryFields {
         Instances: members.map((i) => instanceFields(env, i, false)),
         CreatedTime: env.identity.createdAt,
         SuspendedProcesses: [],
-        VPCZoneIdentifier: "subnet-0a1b2c3d4e5f60001,subnet-0a1b2c3d4e5f60002",
+        VPCZoneIdentifier: SUBNET_IDS.join(","),
         EnabledMetrics: [],
         Tags: groupTags(env, g.name),
         TerminationPolicies: ["Default"],

@@ -6,6 +6,7 @@ import type { RequestHandler } from "./http.js";
 import { AwsError } from "./json-service.js";
 import { paginate } from "./pagination.js";
 import { queryService, type QueryFields, type QueryParams } from "./query-protocol.js";
+import { IMAGE_ID, INSTANCE_TYPE, privateDnsName, SUBNET_IDS, VPC_ID } from "./facts.js";
 
 export const EC2_NAMESPACE = "http://ec2.amazonaws.com/doc/2016-11-15/";
 
@@ -86,21 +87,21 @@ function describeInstances(env: SandboxEnvironment, p: QueryParams): QueryFields
 
 function instanceItem(env: SandboxEnvironment, i: SandboxInstance) {
   const terminated = i.ec2State === "terminated" || i.ec2State === "shutting-down";
-  const dns = `ip-${i.privateIp.replace(/\./g, "-")}.ec2.internal`;
+  const dns = privateDnsName(i.privateIp);
   return {
     instanceId: i.id,
-    imageId: "ami-0abcdef1234567890",
+    imageId: IMAGE_ID,
     instanceState: { code: STATE_CODES[i.ec2State], name: i.ec2State },
     privateDnsName: terminated ? "" : dns,
     dnsName: "",
     reason: i.terminatedAt ? `User initiated (${i.terminatedAt.toISOString().replace("T", " ").slice(0, 19)} GMT)` : "",
     amiLaunchIndex: 0,
     productCodes: [],
-    instanceType: "t3.micro",
+    instanceType: INSTANCE_TYPE,
     launchTime: i.launchTime,
     placement: { availabilityZone: i.availabilityZone, groupName: "", tenancy: "default" },
     monitoring: { state: "disabled" },
-    ...(terminated ? {} : { subnetId: "subnet-0a1b2c3d4e5f60001", vpcId: "vpc-0a1b2c3d4e5f60000", privateIpAddress: i.privateIp }),
+    ...(terminated ? {} : { subnetId: SUBNET_IDS[0], vpcId: VPC_ID, privateIpAddress: i.privateIp }),
     architecture: "x86_64",
     rootDeviceType: "ebs",
     rootDeviceName: "/dev/xvda",

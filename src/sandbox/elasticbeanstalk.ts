@@ -8,6 +8,7 @@ import { AwsError } from "./json-service.js";
 import { paginate } from "./pagination.js";
 import { queryService, type QueryFields, type QueryParams } from "./query-protocol.js";
 import type { XmlValue } from "./xml.js";
+import { INSTANCE_TYPE, LAUNCH_TEMPLATE_ID } from "./facts.js";
 
 export const ELASTIC_BEANSTALK_NAMESPACE = "http://elasticbeanstalk.amazonaws.com/docs/2010-12-01/";
 export const PROPERTIES_NAMESPACE = "aws:elasticbeanstalk:application:environment";
@@ -89,7 +90,7 @@ function describeResources(env: SandboxEnvironment, p: QueryParams): QueryFields
       AutoScalingGroups: groups.map((Name) => ({ Name })),
       Instances: env.instances.filter((i) => i.lifecycle === "Pending" || i.lifecycle === "InService").map((i) => ({ Id: i.id })),
       LaunchConfigurations: [],
-      LaunchTemplates: [{ Id: "lt-0123456789abcdef0" }],
+      LaunchTemplates: [{ Id: LAUNCH_TEMPLATE_ID }],
       LoadBalancers: [{ Name: `awseb-${env.identity.id}-1` }],
       Triggers: [],
       Queues: [],
@@ -132,7 +133,7 @@ function healthOf(i: SandboxInstance, wants: (a: string) => boolean): { [k: stri
     };
   }
   if (wants("AvailabilityZone")) fields.AvailabilityZone = i.availabilityZone;
-  if (wants("InstanceType")) fields.InstanceType = "t3.micro";
+  if (wants("InstanceType")) fields.InstanceType = INSTANCE_TYPE;
   return fields;
 }
 

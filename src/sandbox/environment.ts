@@ -2,6 +2,7 @@
 // and its instances with their Auto Scaling lifecycle (Pending → InService → Terminating →
 // Terminated → forgotten by Auto Scaling, while EC2 still shows them "terminated" for a while).
 import { newEnvironmentId, newInstanceId, newPrivateIp, newReservationId, newResourceSuffix } from "./ids.js";
+import { availabilityZones } from "./facts.js";
 
 export type LifecycleState = "Pending" | "InService" | "Terminating" | "Terminated";
 export type Ec2State = "pending" | "running" | "shutting-down" | "terminated";
@@ -165,7 +166,7 @@ export class SandboxEnvironment {
     // Launch times strictly increase, so "oldest" is never ambiguous within the sandbox.
     const launchTime = Math.max(options.launchTime ?? this.now(), this.lastLaunch + 1);
     this.lastLaunch = launchTime;
-    const azs = ["a", "b", "c"].map((s) => `${this.identity.region}${s}`);
+    const azs = availabilityZones(this.identity.region);
     const instance: SandboxInstance = {
       id: newInstanceId(),
       group,

@@ -9,6 +9,7 @@ import { applyFault } from "./fault-response.js";
 import type { FaultInjector } from "./faults.js";
 import { listen, send, type Listener } from "./http.js";
 import { newMetadataToken } from "./ids.js";
+import { IMAGE_ID, INSTANCE_TYPE, privateDnsName } from "./facts.js";
 
 export const TOKEN_HEADER = "x-aws-ec2-metadata-token";
 export const TTL_HEADER = "x-aws-ec2-metadata-token-ttl-seconds";
@@ -92,15 +93,15 @@ function list(entries: Map<string, string>, dir: string): string | undefined {
 /** What this instance's IMDS serves, read afresh on each request (lifecycle and tags change). */
 function metadata(env: SandboxEnvironment, i: SandboxInstance): Map<string, string> {
   const { region, accountId } = env.identity;
-  const hostname = `ip-${i.privateIp.replace(/\./g, "-")}.ec2.internal`;
+  const hostname = privateDnsName(i.privateIp);
   const tags = instanceTags(env, i);
   const entries = new Map<string, string>([
-    ["meta-data/ami-id", "ami-0abcdef1234567890"],
+    ["meta-data/ami-id", IMAGE_ID],
     ["meta-data/ami-launch-index", "0"],
     ["meta-data/hostname", hostname],
     ["meta-data/instance-id", i.id],
     ["meta-data/instance-life-cycle", "on-demand"],
-    ["meta-data/instance-type", "t3.micro"],
+    ["meta-data/instance-type", INSTANCE_TYPE],
     ["meta-data/local-hostname", hostname],
     ["meta-data/local-ipv4", i.privateIp],
     ["meta-data/placement/availability-zone", i.availabilityZone],
@@ -117,9 +118,9 @@ function metadata(env: SandboxEnvironment, i: SandboxInstance): Map<string, stri
           accountId,
           architecture: "x86_64",
           availabilityZone: i.availabilityZone,
-          imageId: "ami-0abcdef1234567890",
+          imageId: IMAGE_ID,
           instanceId: i.id,
-          instanceType: "t3.micro",
+          instanceType: INSTANCE_TYPE,
           pendingTime: i.launchTime.toISOString().replace(/\.\d{3}Z$/, "Z"),
           privateIp: i.privateIp,
           region,
