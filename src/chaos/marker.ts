@@ -25,8 +25,13 @@ export async function writeMarkerCommand(dir: string, defaults: { sleepSeconds: 
     `inst="\${1:-\${CHAOS_INSTANCE:-unknown}}"`,
     `dep="\${2:-\${CHAOS_DEPLOYMENT:-unknown}}"`,
     `marker=${JSON.stringify(file)}`,
-    `trap 'echo "end $inst $dep $$ ${now} 143" >> "$marker"; exit 143' TERM INT`,
+    // A second SIGTERM (the supervisor may send one per closed stdin event) must not cut the line.
+    `trap 'trap "" TERM INT; echo "end $inst $dep $$ ${now} 143" >> "$marker"; exit 143' TERM INT`,
+    // Its reader may be dead (leader killed): no SIGPIPE, and no "Terminated" notice on stderr.
+    "trap '' PIPE",
+    "exec 2>/dev/null",
     `echo "start $inst $dep $$ ${now}" >> "$marker"`,
+    `echo "applying the release on $inst"`,
     `sleep "\${CHAOS_SLEEP:-${defaults.sleepSeconds}}" &`,
     "wait $!",
     `code="\${CHAOS_EXIT:-${defaults.exitCode ?? 0}}"`,

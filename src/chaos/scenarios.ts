@@ -36,8 +36,10 @@ async function fleetRun(ctx: RunContext, options: Omit<HarnessOptions, "bundle">
     if (start) for (const i of h.instances()) h.spawn(i);
     await act(h, ctx);
     const exits = await h.allDone();
-    const violations = [...checkRun(await h.observe(exits)), ...expect(exits, h)];
+    const observation = await h.observe(exits);
+    const violations = [...checkRun(observation), ...expect(exits, h)];
     if (violations.length > 0 && process.env.CHAOS_VERBOSE) {
+      process.stderr.write(`markers: ${JSON.stringify(observation.markers)}\n`);
       for (const e of exits) process.stderr.write(`--- ${e.instance} ${e.deployment} exit=${e.exitCode} ${e.signal ?? ""} role=${e.stats?.role}\n${e.lines.map((l) => `${l.time} ${l.role ?? ""} ${l.msg}`).join("\n")}\n${e.text}`);
     }
     return { violations, completionMs: Math.max(...exits.map((e) => e.exitedAt)) - t0 };
@@ -100,12 +102,12 @@ export const ROWS: Row[] = [
   },
   {
     id: "dynamodb-5xx",
-    fault: "DynamoDB 5xx bursts (6 errors every 400 ms)",
+    fault: "DynamoDB 5xx bursts (4 errors every 2 s)",
     runs: 10,
     quickRuns: 2,
     play: (ctx) =>
       fleetRun(ctx, { instances: 4, leaseSeconds: 10 }, async (h) => {
-        const timer = setInterval(() => h.sandbox.injectFault({ service: "dynamodb", error: "InternalServerError", count: 6 }), 400);
+        const timer = setInterval(() => h.sandbox.injectFault({ service: "dynamodb", error: "InternalServerError", count: 4 }), 2000);
         void Promise.all(h.procs.map((p) => p.done)).then(() => clearInterval(timer));
       }),
   },

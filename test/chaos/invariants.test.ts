@@ -93,6 +93,12 @@ describe("no lease left held", () => {
   it("reports a holder after all exits", () => {
     expect(checkLeaseReleased({ ...clean(), leaseHolder: "i-a" })).toEqual([{ invariant: "lease-left-held", detail: expect.stringContaining("i-a") }]);
   });
+  it("excuses a holder whose process the chaos SIGKILLed (its lease expires by design)", () => {
+    const run = clean();
+    run.exits[0] = exit("i-a", { exitCode: null, signal: "SIGKILL", killedByChaos: true });
+    expect(checkLeaseReleased({ ...run, leaseHolder: "i-a" })).toEqual([]);
+    expect(checkLeaseReleased({ ...run, leaseHolder: "i-b" })).toHaveLength(1);
+  });
 });
 
 describe("exit codes from the contract", () => {
