@@ -7,15 +7,12 @@ export const SUPERVISE_GRACE_MS = 5_000;
 export async function supervise(argv: string[]): Promise<number> {
   const [file, ...args] = argv;
   if (!file) return 2;
-  const child = spawn(file, args, { stdio: ["ignore", "inherit", "inherit"], detached: true });
+  // Not detached: the command stays in the hook's process group, so a kill of the whole group
+  // (supervisor included) takes it down too instead of leaving it migrating beside the next leader.
+  const child = spawn(file, args, { stdio: ["ignore", "inherit", "inherit"] });
   const stop = (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    // The command's whole process group: manage.py may have children of its own.
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      child.kill(signal);
-    }
+    child.kill(signal);
   };
   const stopWithGrace = () => {
     stop("SIGTERM");
