@@ -1,13 +1,13 @@
-// `eb-migrate demo` — not built yet.
+// `eb-migrate demo` — a day in an environment's life, in a local sandbox with a real Django app.
 import type { CommandSpec } from "../cli/command.js";
-import { ConfigError } from "../cli/errors.js";
+import { runDemo } from "../demo/run-demo.js";
 
 export const demoCommand: CommandSpec = {
   name: "demo",
-  summary: "(not built yet)",
-  usage: "eb-migrate demo",
-  options: {},
-  async run() {
-    throw new ConfigError("this command is not built yet");
+  summary: "Try eb-migrate without AWS: a sandboxed environment, a real Django app, five scenes (needs Python with Django).",
+  usage: "eb-migrate demo [--verbose]",
+  options: { verbose: { type: "boolean" } },
+  async run(ctx, args) {
+    return await runDemo({ env: ctx.env, stdout: ctx.stdout, verbose: args.values.verbose === true });
   },
 };
