@@ -130,7 +130,7 @@ export const SETTINGS: readonly SettingSpec[] = [
 ];
 
 /** Environment variables read by eb-migrate that are not settings of the release. */
-export const OTHER_VARIABLES = ["EB_MIGRATE_ROOT"] as const;
+export const OTHER_VARIABLES = ["EB_MIGRATE_ROOT", "EB_MIGRATE_DEMO_PYTHON"] as const;
 
 export const ENV_PREFIX = "EB_MIGRATE_";
 
