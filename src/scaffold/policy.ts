@@ -30,12 +30,11 @@ export interface ActionGroup {
  * Resource-level permissions (AWS Service Authorization Reference / EB developer guide):
  * - DynamoDB item and table actions accept the table ARN.
  * - Auto Scaling Describe* and EC2 Describe* accept only "*".
- * - elasticbeanstalk:DescribeEnvironments, DescribeEnvironmentResources and
- *   DescribeConfigurationSettings accept the `environment` resource
+ * - elasticbeanstalk:DescribeEnvironments and DescribeConfigurationSettings accept the `environment` resource
  *   (arn:...:environment/<application>/<environment>).
  * - ecs:RunTask accepts the task definition ARN; DescribeTasks and StopTask accept task ARNs;
  *   DescribeTaskDefinition accepts only "*".
- * - logs:GetLogEvents accepts the log-stream ARN, DescribeLogStreams the log-group ARN.
+ * - logs:GetLogEvents accepts the log-stream ARN (the stream name is known from the task).
  */
 export const POLICY_ACTIONS: readonly ActionGroup[] = [
   {
@@ -45,13 +44,12 @@ export const POLICY_ACTIONS: readonly ActionGroup[] = [
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
-      "dynamodb:DeleteItem",
       "dynamodb:Scan",
       "dynamodb:DescribeTable",
       "dynamodb:DescribeTimeToLive",
     ],
     resource: "table",
-    why: "the lease and the release records (Get/Put/Update/DeleteItem), `status` history (Scan), `doctor` checks (DescribeTable, DescribeTimeToLive)",
+    why: "the lease and the release records (Get/Put/UpdateItem; nothing is ever deleted — TTL prunes history), `status` history (Scan), `doctor` checks (DescribeTable, DescribeTimeToLive)",
   },
   {
     sid: "EbMigrateAutoScalingRead",
@@ -72,7 +70,6 @@ export const POLICY_ACTIONS: readonly ActionGroup[] = [
     mode: "both",
     actions: [
       "elasticbeanstalk:DescribeEnvironments",
-      "elasticbeanstalk:DescribeEnvironmentResources",
       "elasticbeanstalk:DescribeConfigurationSettings",
     ],
     resource: "environment",
@@ -98,13 +95,6 @@ export const POLICY_ACTIONS: readonly ActionGroup[] = [
     actions: ["ecs:DescribeTaskDefinition"],
     resource: "any",
     why: "find the container and its awslogs log group",
-  },
-  {
-    sid: "EbMigrateTaskLogStreams",
-    mode: "ecs",
-    actions: ["logs:DescribeLogStreams"],
-    resource: "logGroup",
-    why: "find the task's log stream",
   },
   {
     sid: "EbMigrateTaskLogEvents",

@@ -16,7 +16,7 @@ describe("policyDocument", () => {
     expect(dynamo).toHaveLength(1);
     expect(dynamo[0]!.Resource).toBe("arn:aws:dynamodb:eu-west-1:123456789012:table/my-table");
     expect(dynamo[0]!.Action.sort()).toEqual(
-      ["dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:UpdateItem"].sort(),
+      ["dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:UpdateItem"].sort(),
     );
   });
 
@@ -47,7 +47,6 @@ describe("policyDocument", () => {
     expect(find("ecs:RunTask").Resource).toBe("arn:aws:ecs:eu-west-1:1:task-definition/migrate:*");
     expect(find("ecs:DescribeTasks").Action).toContain("ecs:StopTask");
     expect(find("logs:GetLogEvents").Resource).toBe("arn:aws:logs:eu-west-1:1:log-group:/ecs/migrate:log-stream:*");
-    expect(find("logs:DescribeLogStreams").Resource).toBe("arn:aws:logs:eu-west-1:1:log-group:/ecs/migrate:*");
     expect(find("iam:PassRole").Condition).toEqual({ StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
     expect(actionsOf(doc)).toContain("ecs:DescribeTaskDefinition");
   });

@@ -4,11 +4,11 @@
 // missing permission; the expected "not found" / "condition failed" answer means allowed.
 import { randomBytes } from "node:crypto";
 import { DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand } from "@aws-sdk/client-auto-scaling";
-import { DescribeLogStreamsCommand, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { DeleteItemCommand, DescribeTableCommand, DescribeTimeToLiveCommand, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeTableCommand, DescribeTimeToLiveCommand, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeInstancesCommand, DescribeTagsCommand } from "@aws-sdk/client-ec2";
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
-import { DescribeConfigurationSettingsCommand, DescribeEnvironmentResourcesCommand, DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
+import { DescribeConfigurationSettingsCommand, DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
 import type { AwsClients } from "../../aws/clients.js";
 import { describeError } from "../../cli/errors.js";
 import type { Mode } from "../../config/settings.js";
@@ -58,11 +58,6 @@ export const PROBES: Record<string, Probe> = {
     allowedErrors: ["ConditionalCheckFailedException"],
     call: (c, t) => c.clients.dynamodb.send(new UpdateItemCommand({ TableName: c.table, Key: doctorKey(t), ConditionExpression: noSuchItem, UpdateExpression: "SET probe = :p", ExpressionAttributeNames: { "#pk": PARTITION_KEY }, ExpressionAttributeValues: { ":p": { S: "doctor" } } })),
   },
-  "dynamodb:DeleteItem": {
-    untestable: needsTable,
-    allowedErrors: ["ConditionalCheckFailedException"],
-    call: (c, t) => c.clients.dynamodb.send(new DeleteItemCommand({ TableName: c.table, Key: doctorKey(t), ConditionExpression: noSuchItem, ExpressionAttributeNames: { "#pk": PARTITION_KEY } })),
-  },
   "dynamodb:Scan": { untestable: needsTable, call: (c) => c.clients.dynamodb.send(new ScanCommand({ TableName: c.table, Limit: 1 })) },
   "dynamodb:DescribeTable": { untestable: needsTable, call: (c) => c.clients.dynamodb.send(new DescribeTableCommand({ TableName: c.table })) },
   "dynamodb:DescribeTimeToLive": { untestable: needsTable, call: (c) => c.clients.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: c.table })) },
@@ -75,7 +70,6 @@ export const PROBES: Record<string, Probe> = {
   "ec2:DescribeInstances": { neededBy: "both", call: (c) => c.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [c.identity.instanceId] })) },
   "ec2:DescribeTags": { neededBy: "both", call: (c) => c.clients.ec2.send(new DescribeTagsCommand({ Filters: [{ Name: "resource-id", Values: [c.identity.instanceId] }] })) },
   "elasticbeanstalk:DescribeEnvironments": { neededBy: "ecs", call: (c) => c.clients.elasticBeanstalk.send(new DescribeEnvironmentsCommand({ EnvironmentIds: [c.identity.environmentId] })) },
-  "elasticbeanstalk:DescribeEnvironmentResources": { call: (c) => c.clients.elasticBeanstalk.send(new DescribeEnvironmentResourcesCommand({ EnvironmentId: c.identity.environmentId })) },
   "elasticbeanstalk:DescribeConfigurationSettings": {
     neededBy: "ecs",
     untestable: (c) => (c.applicationName ? undefined : "the application name is unknown (DescribeEnvironments did not answer)"),
@@ -102,11 +96,6 @@ export const PROBES: Record<string, Probe> = {
     neededBy: "ecs",
     allowedErrors: ["ClientException"],
     call: (c) => c.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: c.taskDefinition ?? "eb-migrate-doctor" })),
-  },
-  "logs:DescribeLogStreams": {
-    neededBy: "ecs",
-    allowedErrors: ["ResourceNotFoundException"],
-    call: (c, t) => c.clients.logs.send(new DescribeLogStreamsCommand({ logGroupName: c.logGroup ?? `eb-migrate-doctor-${t}`, limit: 1 })),
   },
   "logs:GetLogEvents": {
     neededBy: "ecs",
