@@ -18,10 +18,9 @@ import { createRedactor } from "../release/redact.js";
 import { resolveCommand } from "../release/resolve-command.js";
 import { runRelease, type RunOutcome } from "../release/runner.js";
 import { systemClock } from "../runtime/clock.js";
+import { LOG_FILE } from "../scaffold/hook-script.js";
 import { SETTINGS_OPTIONS, SETTINGS_USAGE } from "./settings-flags.js";
 
-/** The on-instance log file, added to EB's tail and bundle logs by the ebextension. */
-export const LOG_FILE = "var/log/eb-migrate.log";
 
 export const runCommand: CommandSpec = {
   name: "run",

@@ -6,6 +6,7 @@ export const BUNDLE_PATH = ".platform/eb-migrate/eb-migrate.cjs";
 export const HOOK_PATH = ".platform/hooks/predeploy/50_eb_migrate.sh";
 /** Where the same script goes with --container-commands (not a hook, so EB does not run it twice). */
 export const CONTAINER_COMMAND_SCRIPT_PATH = ".platform/eb-migrate/container-command.sh";
+/** The on-instance log file (below EB_MIGRATE_ROOT): `run` appends to it; the ebextension adds it to `eb logs`. */
 export const LOG_FILE = "/var/log/eb-migrate.log";
 export const MINIMUM_NODE_MAJOR = 20;
 
