@@ -1,5 +1,6 @@
 // EC2 (Query protocol, EC2 dialect, API 2016-11-15): DescribeInstances with launch time,
-// state and tags; terminated instances stay visible as "terminated" for a while, as on AWS.
+// state and tags, and DescribeTags; terminated instances stay visible as "terminated" for a
+// while, as on AWS.
 import type { SandboxEnvironment, SandboxInstance } from "./environment.js";
 import type { FaultInjector } from "./faults.js";
 import type { RequestHandler } from "./http.js";
@@ -18,7 +19,7 @@ export function ec2Service(env: SandboxEnvironment, faults: FaultInjector): Requ
     namespace: EC2_NAMESPACE,
     dialect: "ec2",
     faults,
-    operations: { DescribeInstances: (p) => describeInstances(env, p) },
+    operations: { DescribeInstances: (p) => describeInstances(env, p), DescribeTags: (p) => describeTags(env, p) },
   });
 }
 
@@ -83,6 +84,32 @@ function describeInstances(env: SandboxEnvironment, p: QueryParams): QueryFields
     })),
     nextToken: page.nextToken,
   };
+}
+
+/** DescribeTags over the environment's instances (filters resource-id, resource-type, key, value). */
+function describeTags(env: SandboxEnvironment, p: QueryParams): QueryFields {
+  const filters = p.filters("ec2");
+  const rows = env.instances.flatMap((i) =>
+    Object.entries(instanceTags(env, i)).map(([key, value]) => ({ resourceId: i.id, resourceType: "instance", key, value })),
+  );
+  const selected = rows.filter((row) =>
+    filters.every((f) => {
+      switch (f.name) {
+        case "resource-id":
+          return f.values.includes(row.resourceId);
+        case "resource-type":
+          return f.values.includes(row.resourceType);
+        case "key":
+          return f.values.includes(row.key);
+        case "value":
+          return f.values.includes(row.value);
+        default:
+          throw new AwsError("InvalidParameterValue", `The filter '${f.name}' is invalid`);
+      }
+    }),
+  );
+  const page = paginate(selected, p.integer("MaxResults", 5, 1000, 1000, "InvalidParameterValue"), p.get("NextToken"), "InvalidParameterValue");
+  return { tagSet: page.items, nextToken: page.nextToken };
 }
 
 function instanceItem(env: SandboxEnvironment, i: SandboxInstance) {
