@@ -55,7 +55,7 @@ function parseLimit(text: string | boolean | undefined): number {
 function tableReadError(error: unknown, table: string, region: string): EbMigrateError {
   if (errorCode(error) === "ResourceNotFoundException") {
     return new ConfigError(
-      `DynamoDB table "${table}" does not exist in ${region}; it is created by the ebextension's Resources on the next deploy (or create it as docs/init.md shows), or pass --table if it has another name`,
+      `DynamoDB table "${table}" does not exist in ${region}; it is created by the ebextension's Resources on the next deploy (or create it as the README shows), or pass --table if it has another name`,
       { cause: error },
     );
   }

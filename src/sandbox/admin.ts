@@ -1,5 +1,5 @@
 // The admin HTTP API (JSON): launch/terminate instances, change capacity, deploy, set
-// environment properties, inject faults. Every route is documented in docs/sandbox.md.
+// environment properties, inject faults. Every route is documented in the README (section "The local AWS sandbox").
 import type { IncomingMessage } from "node:http";
 import { SandboxRequestError, type GroupRole } from "./environment.js";
 import type { ActiveFault } from "./faults.js";

@@ -28,7 +28,7 @@ export function ebextensionConfig(options: EbextensionOptions): string {
 }
 
 function header(version: string): string {
-  return `# eb-migrate ${version}: a release phase for this Elastic Beanstalk environment (see docs/init.md).
+  return `# eb-migrate ${version}: a release phase for this Elastic Beanstalk environment (see the eb-migrate README).
 # Written by \`eb-migrate init\`; later runs keep your edits unless you pass --force.
 # The deployment command timeout (aws:elasticbeanstalk:command Timeout) is left as you set it:
 # eb-migrate gives up waiting after EB_MIGRATE_WAIT_TIMEOUT_SECONDS, below EB's 600 s default.
@@ -148,7 +148,7 @@ function optionSettings(): string {
 function settingsReference(resources: boolean): string {
   const width = Math.max(...SETTINGS.map((s) => s.name.length)) + ENV_PREFIX.length;
   const rows = SETTINGS.map((s) => `#   ${(ENV_PREFIX + s.name).padEnd(width)}  ${s.default === undefined || s.default === "" ? "(not set)" : s.default}`);
-  const table = resources ? "" : `# Set ${ENV_PREFIX}TABLE to a table you created (see \`eb-migrate policy\` and docs/init.md).\n`;
+  const table = resources ? "" : `# Set ${ENV_PREFIX}TABLE to a table you created (see \`eb-migrate policy\` and the eb-migrate README).\n`;
   return `# Settings are environment properties (console, \`eb setenv\`); defaults:
 ${rows.join("\n")}
 ${table}`;

@@ -31,7 +31,7 @@ export const FIND_NODE_FUNCTION = `find_node() {
 export function hookScript(version: string): string {
   return `#!/bin/bash
 # eb-migrate ${version}: the release phase of this app (Django migrate) on exactly one instance per
-# deployment; every other instance waits for it. Written by \`eb-migrate init\` (see docs/init.md).
+# deployment; every other instance waits for it. Written by \`eb-migrate init\` (see the eb-migrate README).
 # Runs as root in the staging directory (/var/app/staging); its exit code is eb-migrate's:
 # 0 done or skipped, 1 release failed, 2 bad configuration, 3 wait timed out, 4 no election.
 set -euo pipefail
@@ -50,7 +50,7 @@ say() {
 
 if ! node_bin="$(find_node)"; then
   say "no Node.js >= ${MINIMUM_NODE_MAJOR} on this instance (looked for node, node-24, node-22, node-20)."
-  say ".ebextensions/eb-migrate.config installs nodejs20 on Amazon Linux 2023; on Amazon Linux 2 install Node yourself (see docs/init.md)."
+  say ".ebextensions/eb-migrate.config installs nodejs20 on Amazon Linux 2023; on Amazon Linux 2 install Node yourself (see the eb-migrate README)."
   exit 2
 fi
 if [[ ! -f "$bundle" ]]; then

@@ -25,7 +25,7 @@ export interface ActionGroup {
 
 /**
  * Every AWS call eb-migrate makes on an instance. Whoever adds a call to the runner adds its
- * action here; `policy`, the ebextension and docs/init.md follow.
+ * action here; `policy`, the ebextension and the README follow.
  *
  * Resource-level permissions (AWS Service Authorization Reference / EB developer guide):
  * - DynamoDB item and table actions accept the table ARN.
