@@ -79,7 +79,7 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
       tableEverAnswered = true;
       unavailableSince = undefined;
       if (release?.status === "succeeded") {
-        if (waits === 0 && !runningSeenSince) {
+        if (waits === 0 && runningSeenSince === undefined) {
           log.info(`release ${deployment.key} already succeeded on ${release.leader}; nothing to do`, { state: "skipped" });
           return { role: "skipped", leader: release.leader };
         }
@@ -104,7 +104,7 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
       if (decision.kind === "wait") {
         if (clock.now() - lastProgress >= PROGRESS_EVERY_MS) {
           lastProgress = clock.now();
-          log.info(progressLine(decision, lease, release, runningSeenSince ? clock.now() - runningSeenSince : undefined, settings), { role: "follower" });
+          log.info(progressLine(decision, lease, release, runningSeenSince !== undefined ? clock.now() - runningSeenSince : undefined, settings), { role: "follower" });
         } else if (waits === 0) {
           log.info(`${decision.holder} holds the lease${lease?.deploymentKey && lease.deploymentKey !== deployment.key ? ` for deployment ${lease.deploymentKey}` : ""}; waiting for the release`, { role: "follower", state: "waiting" });
         }

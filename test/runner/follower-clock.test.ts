@@ -1,0 +1,135 @@
+// The follower loop with an injected clock (virtual time, real DynamoDB in the sandbox):
+// progress lines every 10 s, the wait timeout, and a lease taken over only after a whole lease
+// time of unchanged versions on the follower's own clock.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WaitTimeoutError } from "../../src/cli/errors.js";
+import { createLogger, memorySink } from "../../src/cli/log.js";
+import { resolveSettings } from "../../src/config/settings.js";
+import { LeaseStore } from "../../src/election/lease.js";
+import { ReleaseStore, type ReleaseRecord } from "../../src/release/record.js";
+import { runRelease, type RunnerDeps } from "../../src/release/runner.js";
+import type { Clock } from "../../src/runtime/clock.js";
+import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+
+let sandbox: Sandbox;
+let ddb: DynamoDBClient;
+beforeAll(async () => {
+  sandbox = await startSandbox({ instances: 1 });
+  const s = sandbox.state();
+  ddb = new DynamoDBClient({ region: s.region, endpoint: s.endpoints.dynamodbUpstream, credentials: { accessKeyId: "x", secretAccessKey: "y" } });
+});
+afterAll(async () => sandbox?.stop());
+
+/** Virtual time: sleeping advances it at once; `onSleep` lets a test act at a virtual moment. */
+function virtualClock(onSleep: (now: number) => Promise<void> | void = () => {}): Clock & { t: number } {
+  const clock = {
+    t: 0,
+    now: () => clock.t,
+    wallNow: () => Date.UTC(2026, 0, 1) + clock.t,
+    sleep: async (ms: number) => {
+      clock.t += ms;
+      await onSleep(clock.t);
+    },
+  };
+  return clock;
+}
+
+let envCounter = 0;
+function setUp(clock: Clock, settingsEnv: Record<string, string>, holderState: "alive" | "gone" = "alive") {
+  const environmentId = `e-virtual${++envCounter}`;
+  const sink = memorySink();
+  const leases = new LeaseStore(ddb, "eb-migrate", clock);
+  const releases = new ReleaseStore(ddb, "eb-migrate", clock);
+  const executed: string[] = [];
+  const deps: RunnerDeps = {
+    settings: resolveSettings(settingsEnv),
+    identity: { instanceId: "i-follower", region: "us-east-1", environmentId, environmentName: "env" },
+    deployment: { key: "v1#1", source: "test" },
+    clock,
+    log: createLogger({ sinks: [sink], now: clock.now }),
+    signal: new AbortController().signal,
+    leases,
+    releases,
+    execute: async () => {
+      executed.push("ran");
+      return { exitCode: 0, outputTail: [], durationMs: 1, timedOut: false };
+    },
+    holderState: async () => holderState,
+    oldestInstance: async () => "i-follower",
+  };
+  return { environmentId, sink, leases, releases, executed, deps };
+}
+
+const running = (environmentId: string, leader: string, token: number): ReleaseRecord => ({
+  environmentId, environmentName: "env", deploymentKey: "v1#1", status: "running", leader, attempt: 1,
+  fencingToken: token, electionMode: "lease", mode: "local", command: "migrate", startedAt: new Date().toISOString(),
+});
+
+describe("a follower on virtual time", () => {
+  it("prints a progress line every 10 s and exits when the leader succeeds", async () => {
+    let finishAt: (() => Promise<void>) | undefined;
+    const clock = virtualClock(async (t) => {
+      if (t >= 35_000 && finishAt) {
+        const f = finishAt;
+        finishAt = undefined;
+        await f();
+      }
+    });
+    const { environmentId, sink, leases, releases, executed, deps } = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "3600", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "7200" });
+    const held = (await leases.acquire(environmentId, "i-leader", 3600, "v1#1", { kind: "fresh" }))!;
+    const record = running(environmentId, "i-leader", held.fencingToken);
+    await releases.claim(record);
+    finishAt = async () => {
+      await releases.finish(record, { status: "succeeded", exitCode: 0, durationMs: 35_000, outputTail: [] });
+      await leases.release(held);
+    };
+    const outcome = await runRelease(deps);
+    expect(outcome).toMatchObject({ role: "follower", leader: "i-leader" });
+    expect(executed).toEqual([]);
+    const progress = sink.records.filter((r) => /^waiting for i-leader: migrate running for/.test(r.msg));
+    expect(progress.map((r) => r.msg), JSON.stringify(sink.records.map((r) => r.msg))).toEqual([
+      expect.stringMatching(/running for 1\d(\.\d)? s$/),
+      expect.stringMatching(/running for 2\d(\.\d)? s$/),
+      expect.stringMatching(/running for 3\d(\.\d)? s$/),
+    ]);
+  });
+
+  it("takes over a live holder's lease only after a whole lease time of the same version", async () => {
+    const clock = virtualClock();
+    const { environmentId, leases, executed, deps, sink } = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "20", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "100" });
+    await leases.acquire(environmentId, "i-stuck", 20, "v1#1", { kind: "fresh" });
+    const outcome = await runRelease(deps);
+    expect(outcome).toMatchObject({ role: "leader", takeover: "lease-expired" });
+    expect(executed).toEqual(["ran"]);
+    const takeover = sink.records.find((r) => /took over the lease from i-stuck/.test(r.msg))!;
+    expect(takeover.elapsedMs).toBeGreaterThanOrEqual(20_000);
+    expect(takeover.elapsedMs).toBeLessThan(22_000);
+  });
+
+  it("never takes over while the holder keeps renewing", async () => {
+    let held: Awaited<ReturnType<LeaseStore["acquire"]>>;
+    let leases: LeaseStore;
+    const clock = virtualClock(async () => {
+      await leases.renew(held!);
+    });
+    const s = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "5", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "60" });
+    leases = s.leases;
+    held = await leases.acquire(s.environmentId, "i-alive", 5, "v1#1", { kind: "fresh" });
+    const error = await runRelease(s.deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect((error as WaitTimeoutError).exitCode).toBe(3);
+    expect((error as Error).message).toMatch(/waited 60 s .* led by i-alive/);
+    expect(s.executed).toEqual([]);
+  });
+
+  it("a holder that left Auto Scaling is taken over at once", async () => {
+    const clock = virtualClock();
+    const { environmentId, leases, deps, sink } = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "600", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "700" }, "gone");
+    await leases.acquire(environmentId, "i-gone", 600, "v1#1", { kind: "fresh" });
+    const outcome = await runRelease(deps);
+    expect(outcome).toMatchObject({ role: "leader", takeover: "holder-gone" });
+    const takeover = sink.records.find((r) => /took over the lease from i-gone/.test(r.msg))!;
+    expect(takeover.elapsedMs).toBe(0);
+  });
+});
