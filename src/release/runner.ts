@@ -189,7 +189,7 @@ async function lead(deps: RunnerDeps, held: HeldLease, deadline: number, takeove
     let result: ExecutionResult;
     try {
       log.info(`running ${settings.mode === "ecs" ? "ECS task" : "command"}: ${settings.commandText}`, { state: "running", attempt: record.attempt });
-      result = await deps.execute({
+      result = await executeOrRecordFailure(deps, record, () => deps.execute({
         record,
         ...(previous?.taskArn ? { existingTaskArn: previous.taskArn } : {}),
         fence: fence.signal,
@@ -201,7 +201,7 @@ async function lead(deps: RunnerDeps, held: HeldLease, deadline: number, takeove
             if (!(await deps.releases.setTaskArn(record, taskArn))) fence.abort("lost");
           },
         },
-      });
+      }));
     } finally {
       await heartbeat.stop();
     }
@@ -235,6 +235,21 @@ async function lead(deps: RunnerDeps, held: HeldLease, deadline: number, takeove
     if (releaseLease) {
       await deps.leases.release(held).catch((error: Error) => log.warn(`could not release the lease (${error.message}); it expires after ${held.leaseSeconds} s`));
     }
+  }
+}
+
+/**
+ * Runs the command; when it cannot even be started (a RunTask failure, an override too large),
+ * the release is marked failed with that message before the error goes on, so followers stop
+ * waiting and no other instance retries the same hopeless start.
+ */
+async function executeOrRecordFailure(deps: RunnerDeps, record: ReleaseRecord, execute: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
+  try {
+    return await execute();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    await deps.releases.finish(record, { status: "failed", reason, durationMs: 0, outputTail: [] }).catch(() => false);
+    throw error;
   }
 }
 

@@ -3,7 +3,7 @@
 // time of unchanged versions on the follower's own clock.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WaitTimeoutError } from "../../src/cli/errors.js";
+import { ReleaseFailedError, WaitTimeoutError } from "../../src/cli/errors.js";
 import { createLogger, memorySink } from "../../src/cli/log.js";
 import { resolveSettings } from "../../src/config/settings.js";
 import { LeaseStore } from "../../src/election/lease.js";
@@ -131,5 +131,22 @@ describe("a follower on virtual time", () => {
     expect(outcome).toMatchObject({ role: "leader", takeover: "holder-gone" });
     const takeover = sink.records.find((r) => /took over the lease from i-gone/.test(r.msg))!;
     expect(takeover.elapsedMs).toBe(0);
+  });
+
+  it("a command that cannot even start marks the release failed: the next instance exits 1 at once, without retrying", async () => {
+    const clock = virtualClock();
+    const first = setUp(clock, {});
+    first.deps.execute = async () => {
+      throw new ReleaseFailedError("RunTask failed: MISSING (the container instance is missing)");
+    };
+    await expect(runRelease(first.deps)).rejects.toThrow(/RunTask failed/);
+    const stored = await first.releases.read(first.environmentId, "v1#1");
+    expect(stored).toMatchObject({ status: "failed", reason: "RunTask failed: MISSING (the container instance is missing)" });
+    expect((await first.leases.read(first.environmentId))?.holder).toBeUndefined();
+    const second = { ...first.deps, identity: { ...first.deps.identity, instanceId: "i-second" } };
+    const error = await runRelease(second).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReleaseFailedError);
+    expect((error as Error).message).toMatch(/failed on i-follower \(RunTask failed/);
+    expect(first.executed).toEqual([]);
   });
 });
