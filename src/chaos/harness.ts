@@ -1,7 +1,7 @@
 // One chaos run: a fresh sandbox with the marker command, instance processes started on demand,
 // waits on their log lines, kills as the faults require, and afterwards the observation the
 // invariants are checked against (exits, marker lines, the lease as the table holds it).
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
@@ -119,28 +119,37 @@ export class Harness {
     proc.child.kill("SIGKILL");
   }
 
-  /** The machine is gone: every process of the instance (and its commands) dies at once. */
-  async killInstance(instance: string, options: { commands?: boolean } = {}): Promise<void> {
+  /**
+   * The machine is gone: every process of the instance dies at once — found by the
+   * CHAOS_INSTANCE its processes inherit, so a command still starting dies too. ECS tasks run
+   * elsewhere (the sandbox's ECS starts them without that variable) and live on.
+   */
+  async killInstance(instance: string): Promise<void> {
     for (const p of this.procs.filter((x) => x.instance === instance && !x.exited)) {
       if (p.child.pid !== undefined) this.killed.add(p.child.pid);
       signalGroup(p, "SIGKILL");
     }
-    if (options.commands === false) return;
+    for (let pass = 0; pass < 3; pass++) {
+      const pids = await processesOf(instance);
+      if (pids.length === 0) break;
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      await sleep(20);
+    }
     const markers = await readMarkers(this.marker.file);
     for (const start of markers.filter((m) => m.kind === "start" && m.instance === instance)) {
-      if (markers.some((m) => m.kind === "end" && m.pid === start.pid)) continue;
-      try {
-        process.kill(-start.pid, "SIGKILL");
-        await appendKilled(this.marker.file, start);
-      } catch {
-        // it ended in between
-      }
+      if (!markers.some((m) => m.kind === "end" && m.pid === start.pid)) await appendKilled(this.marker.file, start);
     }
   }
 
-  /** Kills the instance, then terminates it in Auto Scaling; `commands: false` spares ECS tasks. */
-  async terminateInstance(instance: string, options: { commands?: boolean } = {}): Promise<void> {
-    await this.killInstance(instance, options);
+  /** Kills the instance's processes, then terminates it in Auto Scaling. */
+  async terminateInstance(instance: string): Promise<void> {
+    await this.killInstance(instance);
     await this.sandbox.terminate(instance);
   }
 
@@ -206,6 +215,18 @@ export class Harness {
     await this.sandbox.stop().catch(() => undefined);
     await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** Pids of processes whose environment says CHAOS_INSTANCE=<instance> (Linux /proc). */
+async function processesOf(instance: string): Promise<number[]> {
+  const wanted = `CHAOS_INSTANCE=${instance}`;
+  const pids: number[] = [];
+  for (const name of await readdir("/proc").catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const environ = await readFile(`/proc/${name}/environ`, "latin1").catch(() => "");
+    if (environ.split("\0").includes(wanted)) pids.push(Number(name));
+  }
+  return pids;
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

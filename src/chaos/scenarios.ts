@@ -245,7 +245,7 @@ async function ecsTaskLost(ctx: RunContext): Promise<RunResult> {
       const running = await waitRunning(h);
       if (!running) return;
       await h.waitForMarker((m) => m.kind === "start", 15_000);
-      await h.terminateInstance(running.proc.instance, { commands: false });
+      await h.terminateInstance(running.proc.instance);
     },
     (exits, h) => {
       const tasks = h.sandbox.ecs?.tasks().length ?? 0;

@@ -25,6 +25,12 @@ export async function createIfAbsent(ctx: ReferenceContext): Promise<{ exitCode:
       await sleep(POLL_MS);
       continue;
     }
+    // Checked again under the lock: the previous holder may have finished since our first read.
+    if ((await ctx.dynamodb.send(new GetItemCommand({ TableName: ctx.table, Key: done, ConsistentRead: true }))).Item) {
+      await ctx.dynamodb.send(new DeleteItemCommand({ TableName: ctx.table, Key: lock }));
+      ctx.log("release done", waited ? "released" : "skipped", "follower");
+      return { exitCode: 0, role: waited ? "follower" : "skipped" };
+    }
     ctx.log("created the lock item", "leader", "leader");
     ctx.log("running command", "running", "leader");
     const code = await ctx.runCommand();

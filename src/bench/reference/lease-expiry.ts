@@ -30,6 +30,12 @@ export async function leaseExpiry(ctx: ReferenceContext): Promise<{ exitCode: nu
       const mine = randomUUID();
       try {
         await ctx.dynamodb.send(new PutItemCommand({ TableName: ctx.table, Item: { ...lock, owner: { S: ctx.instance }, rvn: { S: mine } }, ...condition }));
+        // Checked again under the lock: the previous holder may have finished since our first read.
+        if ((await ctx.dynamodb.send(new GetItemCommand({ TableName: ctx.table, Key: done, ConsistentRead: true }))).Item) {
+          await ctx.dynamodb.send(new DeleteItemCommand({ TableName: ctx.table, Key: lock }));
+          ctx.log("release done", waited ? "released" : "skipped", "follower");
+          return { exitCode: 0, role: waited ? "follower" : "skipped" };
+        }
         return await lead(ctx, lock, done, mine, current !== undefined);
       } catch (error) {
         if (!isConditionFailed(error)) throw error;
