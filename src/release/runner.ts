@@ -186,54 +186,79 @@ async function lead(deps: RunnerDeps, held: HeldLease, deadline: number, takeove
 
     const fence = new AbortController();
     const heartbeat = startHeartbeat(deps, held, fence);
-    let result: ExecutionResult;
+    const persist = <T>(what: string, write: () => Promise<T>) => retryWhileUnavailable(deps, deadline, what, write);
     try {
       log.info(`running ${settings.mode === "ecs" ? "ECS task" : "command"}: ${settings.commandText}`, { state: "running", attempt: record.attempt });
-      result = await executeOrRecordFailure(deps, record, () => deps.execute({
-        record,
-        ...(previous?.taskArn ? { existingTaskArn: previous.taskArn } : {}),
-        fence: fence.signal,
-        deadline,
-        hooks: {
-          onLine: (line) => log.info(`| ${line}`),
-          onTaskStarted: async (taskArn) => {
-            record.taskArn = taskArn;
-            if (!(await deps.releases.setTaskArn(record, taskArn))) fence.abort("lost");
+      const result = await executeOrRecordFailure(deps, record, persist, () =>
+        deps.execute({
+          record,
+          ...(previous?.taskArn ? { existingTaskArn: previous.taskArn } : {}),
+          fence: fence.signal,
+          deadline,
+          hooks: {
+            onLine: (line) => log.info(`| ${line}`),
+            onTaskStarted: async (taskArn) => {
+              record.taskArn = taskArn;
+              if (!(await persist("record the task ARN", () => deps.releases.setTaskArn(record, taskArn)))) fence.abort("lost");
+            },
           },
-        },
-      }));
+        }),
+      );
+      if (fence.signal.aborted) {
+        releaseLease = fence.signal.reason !== "lost";
+        log.warn("this instance can no longer prove it holds the lease; its command was stopped and another instance takes over", { state: "fenced" });
+        return { kind: "lost" };
+      }
+      // The command has finished: from here the heartbeat only keeps the lease while the
+      // outcome is written, however long DynamoDB takes to answer — never run it again.
+      heartbeat.commandFinished();
+      const succeeded = result.exitCode === 0 && !result.timedOut && !result.interrupted;
+      const reason = succeeded ? undefined : failureReason(result, settings);
+      const written = await persist("record the outcome", () =>
+        deps.releases.finish(record, {
+          status: succeeded ? "succeeded" : "failed",
+          ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}),
+          ...(reason ? { reason } : {}),
+          durationMs: result.durationMs,
+          outputTail: result.outputTail,
+        }),
+      );
+      if (!written) {
+        releaseLease = false;
+        log.warn("a newer leader took over before the outcome could be recorded; following it", { state: "fenced" });
+        return { kind: "lost" };
+      }
+      if (succeeded) {
+        log.info(`release succeeded in ${seconds(result.durationMs)} s`, { state: "succeeded" });
+        return { kind: "done", outcome: { role: "leader", leader: identity.instanceId, attempt: record.attempt, ...(takeover ? { takeover } : {}) } };
+      }
+      log.error(`release failed: ${reason}`, { state: "failed" });
+      if (result.timedOut) throw new WaitTimeoutError(`${reason}; the release is marked failed`);
+      throw new ReleaseFailedError(`${reason}${tailText(result.outputTail)}`);
     } finally {
       await heartbeat.stop();
     }
-    if (fence.signal.aborted) {
-      releaseLease = fence.signal.reason !== "lost";
-      log.warn("this instance can no longer prove it holds the lease; its command was stopped and another instance takes over", { state: "fenced" });
-      return { kind: "lost" };
-    }
-    const succeeded = result.exitCode === 0 && !result.timedOut && !result.interrupted;
-    const reason = succeeded ? undefined : failureReason(result, settings);
-    const written = await deps.releases.finish(record, {
-      status: succeeded ? "succeeded" : "failed",
-      ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}),
-      ...(reason ? { reason } : {}),
-      durationMs: result.durationMs,
-      outputTail: result.outputTail,
-    });
-    if (!written) {
-      releaseLease = false;
-      log.warn("a newer leader took over before the outcome could be recorded; following it", { state: "fenced" });
-      return { kind: "lost" };
-    }
-    if (succeeded) {
-      log.info(`release succeeded in ${seconds(result.durationMs)} s`, { state: "succeeded" });
-      return { kind: "done", outcome: { role: "leader", leader: identity.instanceId, attempt: record.attempt, ...(takeover ? { takeover } : {}) } };
-    }
-    log.error(`release failed: ${reason}`, { state: "failed" });
-    if (result.timedOut) throw new WaitTimeoutError(`${reason}; the release is marked failed`);
-    throw new ReleaseFailedError(`${reason}${tailText(result.outputTail)}`);
   } finally {
     if (releaseLease) {
-      await deps.leases.release(held).catch((error: Error) => log.warn(`could not release the lease (${error.message}); it expires after ${held.leaseSeconds} s`));
+      // Cleanup outlives a burst of errors: a lease left held would make the next deployment
+      // wait a lease time (or an Auto Scaling check) for nothing.
+      const until = Math.max(deadline, clock.now() + held.leaseSeconds * 1000);
+      await retryWhileUnavailable(deps, until, "release the lease", () => deps.leases.release(held)).catch((error: Error) =>
+        log.warn(`could not release the lease (${error.message}); another instance takes it over after ${held.leaseSeconds} s`),
+      );
+    }
+  }
+}
+
+/** Retries a write while DynamoDB does not answer (after the SDK's own retries), until `until`. */
+async function retryWhileUnavailable<T>(deps: RunnerDeps, until: number, what: string, write: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof TableUnavailableError) || deps.clock.now() >= until) throw error;
+      if (attempt === 0) deps.log.warn(`could not ${what} (${error.message}); retrying`);
+      await deps.clock.sleep(Math.min(1000, 100 * 2 ** attempt, Math.max(0, until - deps.clock.now())));
     }
   }
 }
@@ -243,22 +268,32 @@ async function lead(deps: RunnerDeps, held: HeldLease, deadline: number, takeove
  * the release is marked failed with that message before the error goes on, so followers stop
  * waiting and no other instance retries the same hopeless start.
  */
-async function executeOrRecordFailure(deps: RunnerDeps, record: ReleaseRecord, execute: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
+async function executeOrRecordFailure(
+  deps: RunnerDeps,
+  record: ReleaseRecord,
+  persist: <T>(what: string, write: () => Promise<T>) => Promise<T>,
+  execute: () => Promise<ExecutionResult>,
+): Promise<ExecutionResult> {
   try {
     return await execute();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    await deps.releases.finish(record, { status: "failed", reason, durationMs: 0, outputTail: [] }).catch(() => false);
+    await persist("record the failure", () => deps.releases.finish(record, { status: "failed", reason, durationMs: 0, outputTail: [] })).catch(() => false);
     throw error;
   }
 }
 
-/** Renews every third of the lease; aborts `fence` when the lease is lost or not renewed in time. */
-function startHeartbeat(deps: RunnerDeps, held: HeldLease, fence: AbortController): { stop(): Promise<void> } {
+/**
+ * Renews every third of the lease. While the command runs, aborts `fence` when the lease is lost
+ * or could not be renewed for 85 % of it (another instance may soon judge it expired); once the
+ * command has finished it only keeps renewing, so the outcome can still be written.
+ */
+function startHeartbeat(deps: RunnerDeps, held: HeldLease, fence: AbortController): { commandFinished(): void; stop(): Promise<void> } {
   const { clock, log } = deps;
   const interval = heartbeatIntervalMs(held.leaseSeconds);
   const stopper = new AbortController();
   let lastRenewalStart = clock.now();
+  let commandRunning = true;
   const loop = (async () => {
     while (!stopper.signal.aborted && !fence.signal.aborted) {
       try {
@@ -266,6 +301,7 @@ function startHeartbeat(deps: RunnerDeps, held: HeldLease, fence: AbortControlle
       } catch {
         return;
       }
+      if (stopper.signal.aborted) return;
       const attemptStart = clock.now();
       const result = await deps.leases.renew(held);
       if (result === "renewed") lastRenewalStart = attemptStart;
@@ -274,7 +310,7 @@ function startHeartbeat(deps: RunnerDeps, held: HeldLease, fence: AbortControlle
         return;
       } else {
         log.warn("could not renew the lease (DynamoDB did not answer); retrying");
-        if (clock.now() - lastRenewalStart >= selfFenceAfterMs(held.leaseSeconds)) {
+        if (commandRunning && clock.now() - lastRenewalStart >= selfFenceAfterMs(held.leaseSeconds)) {
           fence.abort("unrenewed");
           return;
         }
@@ -282,6 +318,9 @@ function startHeartbeat(deps: RunnerDeps, held: HeldLease, fence: AbortControlle
     }
   })();
   return {
+    commandFinished() {
+      commandRunning = false;
+    },
     async stop() {
       stopper.abort();
       await loop;

@@ -149,4 +149,27 @@ describe("a follower on virtual time", () => {
     expect((error as Error).message).toMatch(/failed on i-follower \(RunTask failed/);
     expect(first.executed).toEqual([]);
   });
+
+  it("a leader whose outcome write meets a burst of 5xx keeps the lease and retries it; the command runs once", async () => {
+    const clock = virtualClock();
+    const state = sandbox.state();
+    // Through the sandbox's fault proxy, one attempt per call: every injected error reaches the runner.
+    const faulty = new DynamoDBClient({ region: state.region, endpoint: state.endpoints.dynamodb, credentials: { accessKeyId: "x", secretAccessKey: "y" }, maxAttempts: 1 });
+    const s = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "6", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "120" });
+    s.deps.leases = new LeaseStore(faulty, "eb-migrate", clock);
+    s.deps.releases = new ReleaseStore(faulty, "eb-migrate", clock);
+    s.deps.execute = async () => {
+      s.executed.push("ran");
+      // The outcome write and the lease release both meet errors after the command finished.
+      sandbox.injectFault({ service: "dynamodb", operation: "UpdateItem", error: "InternalServerError", count: 8 });
+      return { exitCode: 0, outputTail: ["done"], durationMs: 1, timedOut: false };
+    };
+    const outcome = await runRelease(s.deps);
+    sandbox.clearFaults();
+    expect(outcome).toMatchObject({ role: "leader" });
+    expect(s.executed).toEqual(["ran"]);
+    expect(await s.releases.read(s.environmentId, "v1#1")).toMatchObject({ status: "succeeded", outputTail: ["done"] });
+    expect((await s.leases.read(s.environmentId))?.holder).toBeUndefined();
+    expect(s.sink.records.some((r) => /could not record the outcome/.test(r.msg))).toBe(true);
+  });
 });
