@@ -69,7 +69,10 @@ export async function followerRelease(ctx: BenchContext, strategy: Strategy, run
   const leaderCalls: Record<string, number>[] = [];
   const followerCalls: Record<string, number>[] = [];
   for (let n = 0; n < runs; n++) {
-    await withHarness(ctx, { instances, sleepSeconds: 1 }, async (h) => {
+    // Command times spread over 1-2 s: with every instance started at once, a fixed time would
+    // phase-lock the followers' polls to the command's end and flatter (or punish) a poll period.
+    const sleepSeconds = Math.round((1 + n / runs) * 100) / 100;
+    await withHarness(ctx, { instances, sleepSeconds }, async (h) => {
       for (const i of h.instances()) starter(ctx)(h, strategy, i);
       const exits = await h.allDone();
       const end = (await h.waitForMarker((m) => m.kind === "end" && m.exitCode === 0, 1000))?.at;
