@@ -166,7 +166,7 @@ export async function scaleToZero(ctx: BenchContext, strategy: Strategy, capMs: 
 /** The lock/lease items of the table, as proof that a dead holder still blocks everyone. */
 async function lockEvidence(h: Harness, deadLeader: string): Promise<string> {
   const state = h.sandbox.state();
-  const client = new DynamoDBClient({ region: state.region, endpoint: state.endpoints.dynamodbUpstream, credentials: { accessKeyId: "AKIASANDBOXEXAMPLE00", secretAccessKey: "sandbox" } });
+  const client = new DynamoDBClient(h.clientOptions(state.endpoints.dynamodbUpstream));
   try {
     const items = (await client.send(new ScanCommand({ TableName: "eb-migrate" }))).Items ?? [];
     const locks = items.filter((i) => /lock#|^lease#/.test(i.pk?.S ?? ""));

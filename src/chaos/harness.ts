@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DEFAULT_TABLE } from "../config/settings.js";
 import { leaseKey, PARTITION_KEY } from "../election/table.js";
+import { SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY } from "../sandbox/state.js";
 import { startSandbox, type Sandbox, type SandboxInstanceEntry, type SandboxOptions } from "../sandbox/index.js";
 import { spawnInstance, signalGroup, type InstanceProcess, type LogLine, type ProcessExit, type SpawnOptions } from "./fleet.js";
 import type { MarkerEvent, RunObservation } from "./invariants.js";
@@ -178,13 +179,14 @@ export class Harness {
     }
   }
 
+  /** SDK client options for looking at (or setting up) the sandbox from the chaos process. */
+  clientOptions(endpoint: string) {
+    return { region: this.sandbox.state().region, endpoint, credentials: { accessKeyId: SANDBOX_ACCESS_KEY_ID, secretAccessKey: SANDBOX_SECRET_ACCESS_KEY } };
+  }
+
   async leaseHolder(): Promise<string | undefined> {
     const state = this.sandbox.state();
-    const client = new DynamoDBClient({
-      region: state.region,
-      endpoint: state.endpoints.dynamodbUpstream,
-      credentials: { accessKeyId: "AKIASANDBOXEXAMPLE00", secretAccessKey: "sandbox" },
-    });
+    const client = new DynamoDBClient(this.clientOptions(state.endpoints.dynamodbUpstream));
     try {
       const out = await client.send(new GetItemCommand({ TableName: DEFAULT_TABLE, Key: { [PARTITION_KEY]: { S: leaseKey(state.environment.id) } }, ConsistentRead: true }));
       return out.Item?.holder?.S;

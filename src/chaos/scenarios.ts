@@ -257,7 +257,7 @@ async function ecsTaskLost(ctx: RunContext): Promise<RunResult> {
 
 async function registerEcs(h: Harness): Promise<void> {
   const state = h.sandbox.state();
-  const ecs = new ECSClient({ region: state.region, endpoint: state.endpoints.ecs, credentials: { accessKeyId: "AKIASANDBOXEXAMPLE00", secretAccessKey: "sandbox" } });
+  const ecs = new ECSClient(h.clientOptions(state.endpoints.ecs));
   try {
     await ecs.send(new CreateClusterCommand({ clusterName: "release" }));
     await ecs.send(
