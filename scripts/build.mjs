@@ -8,9 +8,16 @@ const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url),
 // Set before any SDK module is evaluated, and only when the user has not chosen otherwise.
 const banner = [
   "#!/usr/bin/env node",
-  `// eb-migrate ${pkg.version} — https://github.com/eb-migrate/eb-migrate (single-file bundle, Node >= 20)`,
+  `// eb-migrate ${pkg.version} — the release phase for Elastic Beanstalk (single-file bundle, Node >= 20)`,
+  // First statement, so the whole bundle stays in strict mode with these lines in front of it.
+  '"use strict";',
   'if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";',
 ].join("\n");
+
+// `--version` answers before any module of the bundle is evaluated; what is left is Node
+// parsing the file (the EC2 client's schemas are half of it). The CLI's own handling of
+// `--version` stays for the development entry.
+const versionFastPath = `if (require.main === module && ["--version", "-v", "version"].includes(process.argv[2] ?? "")) { process.stdout.write(${JSON.stringify(pkg.version + "\n")}); return; }`;
 
 const common = {
   bundle: true,
@@ -25,7 +32,7 @@ const common = {
 };
 
 // What runs on instances: only Node built-ins at run time.
-await build({ ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/eb-migrate.cjs", minify: true });
+await build({ ...common, banner: { js: `${banner}\n${versionFastPath}` }, entryPoints: ["src/cli/main.ts"], outfile: "dist/eb-migrate.cjs", minify: true });
 
 // Development entry: sandbox and demo on top of every instance command. dynalite (and its
 // storage engine) stays an external package so it never inflates the instance bundle.

@@ -1,0 +1,40 @@
+// The instance bundle's contract (PRODUCT.md): one file, Node >= 20, nothing required at run
+// time beyond Node's built-ins, strict mode, and no AWS SDK notice in users' deploy logs.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { describe, expect, it } from "vitest";
+import { BUNDLE } from "../support/fleet.js";
+
+const source = readFileSync(BUNDLE, "utf8");
+
+describe("dist/eb-migrate.cjs", () => {
+  it("names its version in the second line and answers --version", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    expect(source.split("\n")[1]).toMatch(new RegExp(`^// eb-migrate ${pkg.version.replace(/\./g, "\\.")} `));
+    const result = spawnSync(process.execPath, [BUNDLE, "--version"], { encoding: "utf8" });
+    expect(result.stdout).toBe(`${pkg.version}\n`);
+    expect(result.status).toBe(0);
+  });
+
+  it("requires nothing but Node's built-ins", () => {
+    // Calls, not mentions: the SDK quotes `[require("@aws-sdk/signature-v4-crt")]` in an error message.
+    const required = [...source.matchAll(/(?<![\w$.[])require\("([^"]+)"\)/g)].map((m) => m[1]!);
+    const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+    expect(required.filter((name) => !builtins.has(name))).toEqual([]);
+    expect(source).not.toMatch(/dynalite|memory-level/);
+  });
+
+  it("runs in strict mode: the first statement is the directive", () => {
+    const firstStatement = source.split("\n").find((line) => line !== "" && !line.startsWith("#!") && !line.startsWith("//"));
+    expect(firstStatement).toBe('"use strict";');
+  });
+
+  it("keeps the AWS SDK's Node 20 notice out of the deploy log", () => {
+    const env = { PATH: process.env.PATH, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y", AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: "http://127.0.0.1:9", AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:9" };
+    // `status --env` builds SDK clients and calls AWS (here: nothing listens, so it fails fast).
+    const result = spawnSync(process.execPath, [BUNDLE, "status", "--env", "my-env"], { env, encoding: "utf8", timeout: 60_000 });
+    expect(result.stderr).toMatch(/eb-migrate status: /);
+    expect(result.stderr).not.toMatch(/NodeVersionSupportWarning|will require node/);
+  });
+});
