@@ -87,20 +87,7 @@ export class LeaseStore {
   async renew(lease: HeldLease): Promise<"renewed" | "lost" | "unknown"> {
     const version = randomUUID();
     try {
-      await this.dynamodb.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: this.key(lease.environmentId),
-          ConditionExpression: "holder = :self AND fencingToken = :t",
-          UpdateExpression: "SET recordVersion = :v, renewedAt = :wall",
-          ExpressionAttributeValues: {
-            ":self": { S: lease.holder },
-            ":t": { N: String(lease.fencingToken) },
-            ":v": { S: version },
-            ":wall": { S: new Date(this.clock.wallNow()).toISOString() },
-          },
-        }),
-      );
+      await this.writeAsHolder(lease, "SET recordVersion = :v, renewedAt = :wall", version);
       lease.recordVersion = version;
       return "renewed";
     } catch (error) {
@@ -123,20 +110,7 @@ export class LeaseStore {
   /** Gives the lease up (keeping the fencing counter). True when it was still ours. */
   async release(lease: HeldLease): Promise<boolean> {
     try {
-      await this.dynamodb.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: this.key(lease.environmentId),
-          ConditionExpression: "holder = :self AND fencingToken = :t",
-          UpdateExpression: "REMOVE holder SET recordVersion = :v, releasedAt = :wall",
-          ExpressionAttributeValues: {
-            ":self": { S: lease.holder },
-            ":t": { N: String(lease.fencingToken) },
-            ":v": { S: randomUUID() },
-            ":wall": { S: new Date(this.clock.wallNow()).toISOString() },
-          },
-        }),
-      );
+      await this.writeAsHolder(lease, "REMOVE holder SET recordVersion = :v, releasedAt = :wall", randomUUID());
       return true;
     } catch (error) {
       const failure = classifyDynamoError(error);
@@ -147,6 +121,24 @@ export class LeaseStore {
       }
       return false;
     }
+  }
+
+  /** An update of the lease that only its holder, under its fencing token, may make. */
+  private async writeAsHolder(lease: HeldLease, update: string, version: string): Promise<void> {
+    await this.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: this.key(lease.environmentId),
+        ConditionExpression: "holder = :self AND fencingToken = :t",
+        UpdateExpression: update,
+        ExpressionAttributeValues: {
+          ":self": { S: lease.holder },
+          ":t": { N: String(lease.fencingToken) },
+          ":v": { S: version },
+          ":wall": { S: new Date(this.clock.wallNow()).toISOString() },
+        },
+      }),
+    );
   }
 
   private key(environmentId: string): Record<string, AttributeValue> {

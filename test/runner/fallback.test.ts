@@ -1,28 +1,21 @@
 // Promise 4: when the table cannot be used, the oldest InService instance leads (loudly), or
 // with EB_MIGRATE_FALLBACK=off every instance exits 4.
-import { afterEach, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { describe, expect, it } from "vitest";
+import type { Sandbox } from "../../src/sandbox/index.js";
 import { countSeedRows, djangoEnv, migrateCommand } from "../support/django.js";
 import { describeRuns, runFleet, stageDjangoApp } from "../support/fleet.js";
-import { createDatabase, type TestDatabase } from "../support/postgres.js";
+import { perTestResources } from "../support/resources.js";
 
-let sandbox: Sandbox | undefined;
-let db: TestDatabase | undefined;
-afterEach(async () => {
-  await sandbox?.stop();
-  await db?.drop();
-  sandbox = undefined;
-  db = undefined;
-});
+const resources = perTestResources();
 
 /** `processEnv` is set on the processes only (the sandbox creates the table its properties name). */
 async function fleet(processEnv: Record<string, string>, fault?: Parameters<Sandbox["injectFault"]>[0]) {
-  db = await createDatabase("fallback");
-  sandbox = await startSandbox({ instances: 3, environmentProperties: { EB_MIGRATE_COMMAND: migrateCommand(), EB_MIGRATE_LEASE_SECONDS: "3" } });
+  const db = await resources.database("fallback");
+  const sandbox = await resources.sandbox({ instances: 3, environmentProperties: { EB_MIGRATE_COMMAND: migrateCommand(), EB_MIGRATE_LEASE_SECONDS: "3" } });
   if (fault) sandbox.injectFault(fault);
   const instances = sandbox.state().instances;
   for (const i of instances) await stageDjangoApp(i);
-  const runs = await runFleet(instances, (i) => ({ cwd: `${i.env.EB_MIGRATE_ROOT}/var/app/staging`, env: { ...djangoEnv(db!), MIGRATE_SLEEP_SECONDS: "0.2", ...processEnv } }));
+  const runs = await runFleet(instances, (i) => ({ cwd: `${i.env.EB_MIGRATE_ROOT}/var/app/staging`, env: { ...djangoEnv(db), MIGRATE_SLEEP_SECONDS: "0.2", ...processEnv } }));
   return { runs, oldest: instances[0]!.id, db };
 }
 
@@ -60,12 +53,12 @@ describe("fallback to the oldest InService instance", () => {
   });
 
   it("table unusable and the fallback cannot elect either (Auto Scaling denied): exit 4", async () => {
-    db = await createDatabase("fallback");
-    sandbox = await startSandbox({ instances: 2, environmentProperties: { EB_MIGRATE_COMMAND: migrateCommand() } });
+    const db = await resources.database("fallback");
+    const sandbox = await resources.sandbox({ instances: 2, environmentProperties: { EB_MIGRATE_COMMAND: migrateCommand() } });
     sandbox.injectFault({ service: "autoscaling", error: "AccessDenied" });
     const instances = sandbox.state().instances;
     for (const i of instances) await stageDjangoApp(i);
-    const runs = await runFleet(instances, (i) => ({ cwd: `${i.env.EB_MIGRATE_ROOT}/var/app/staging`, env: { ...djangoEnv(db!), EB_MIGRATE_TABLE: "no-such-table" } }));
+    const runs = await runFleet(instances, (i) => ({ cwd: `${i.env.EB_MIGRATE_ROOT}/var/app/staging`, env: { ...djangoEnv(db), EB_MIGRATE_TABLE: "no-such-table" } }));
     expect(runs.map((r) => r.exitCode), describeRuns(runs)).toEqual([4, 4]);
     expect(await countSeedRows(db)).toBe(0);
   });

@@ -1,24 +1,16 @@
 // Exactly once under throttling and 5xx bursts on DynamoDB and Auto Scaling, and with wall
 // clocks skewed by ±15 minutes (faketime moves the wall clock only; leases never read it).
 import { execFileSync } from "node:child_process";
-import { afterEach, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { describe, expect, it } from "vitest";
 import { countSeedRows, djangoEnv, duplicateMigrationRows, migrateCommand } from "../support/django.js";
 import { describeRuns, runFleet, stageDjangoApp } from "../support/fleet.js";
-import { createDatabase, type TestDatabase } from "../support/postgres.js";
+import { perTestResources } from "../support/resources.js";
 
-let sandbox: Sandbox | undefined;
-let db: TestDatabase | undefined;
-afterEach(async () => {
-  await sandbox?.stop();
-  await db?.drop();
-  sandbox = undefined;
-  db = undefined;
-});
+const resources = perTestResources();
 
 async function setUp(instances: number, leaseSeconds: number, command = migrateCommand()) {
-  db = await createDatabase("faults");
-  sandbox = await startSandbox({ instances, faultSeed: 7, environmentProperties: { EB_MIGRATE_COMMAND: command, EB_MIGRATE_LEASE_SECONDS: String(leaseSeconds) } });
+  const db = await resources.database("faults");
+  const sandbox = await resources.sandbox({ instances, faultSeed: 7, environmentProperties: { EB_MIGRATE_COMMAND: command, EB_MIGRATE_LEASE_SECONDS: String(leaseSeconds) } });
   for (const i of sandbox.state().instances) await stageDjangoApp(i);
   return { sandbox, db };
 }

@@ -4,25 +4,18 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { GetItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { startSandbox, type Sandbox, type SandboxInstanceEntry } from "../../src/sandbox/index.js";
+import type { Sandbox, SandboxInstanceEntry } from "../../src/sandbox/index.js";
 import { countSeedRows, djangoEnv, duplicateMigrationRows, migrateCommand } from "../support/django.js";
 import { describeRuns, stageDjangoApp, startInstance, type RunningInstance } from "../support/fleet.js";
-import { createDatabase, type TestDatabase } from "../support/postgres.js";
+import { perTestResources } from "../support/resources.js";
 
-let sandbox: Sandbox | undefined;
-let db: TestDatabase | undefined;
-afterEach(async () => {
-  await sandbox?.stop();
-  await db?.drop();
-  sandbox = undefined;
-  db = undefined;
-});
+const resources = perTestResources();
 
 async function setUp(leaseSeconds: number, instances = 3) {
-  db = await createDatabase("takeover");
-  sandbox = await startSandbox({ instances, environmentProperties: { EB_MIGRATE_COMMAND: migrateCommand(), EB_MIGRATE_LEASE_SECONDS: String(leaseSeconds), EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "120" } });
+  const db = await resources.database("takeover");
+  const sandbox = await resources.sandbox({ instances, environmentProperties: { EB_MIGRATE_COMMAND: migrateCommand(), EB_MIGRATE_LEASE_SECONDS: String(leaseSeconds), EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "120" } });
   const marker = join(tmpdir(), `eb-migrate-marker-${process.pid}-${Date.now()}`);
   const env = { ...djangoEnv(db), MIGRATE_SLEEP_SECONDS: "4", MIGRATE_MARKER_FILE: marker };
   return { sandbox, db, env, marker };
