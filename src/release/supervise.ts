@@ -14,7 +14,11 @@ export async function supervise(argv: string[]): Promise<number> {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
     child.kill(signal);
   };
+  let stopping = false;
   const stopWithGrace = () => {
+    // stdin's end, close and error can all fire for one parent death: stop once.
+    if (stopping) return;
+    stopping = true;
     stop("SIGTERM");
     setTimeout(() => stop("SIGKILL"), SUPERVISE_GRACE_MS).unref();
   };

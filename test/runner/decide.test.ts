@@ -60,10 +60,10 @@ describe("timing rules", () => {
   it.each([
     [0, 250],
     [1, 500],
-    [2, 1000],
-    [3, 1000],
-    [50, 1000],
-  ])("follower poll %i waits %i ms (first check within 250 ms, capped at 1 s)", (attempt, ms) => {
+    [2, 800],
+    [3, 800],
+    [50, 800],
+  ])("follower poll %i waits %i ms (first check within 250 ms, capped below 1 s)", (attempt, ms) => {
     expect(followerDelayMs(attempt)).toBe(ms);
   });
   it("heartbeats every third of the lease and self-fences before another may take over", () => {
