@@ -111,6 +111,7 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
         await clock.sleep(Math.min(followerDelayMs(waits++), Math.max(0, deadline - clock.now())), signal).catch(() => undefined);
         continue;
       }
+      const acquireStart = clock.now();
       const held = await deps.leases.acquire(identity.environmentId, self, settings.leaseSeconds, deployment.key, acquireMode(decision));
       if (!held) {
         observation = undefined;
@@ -122,7 +123,7 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
       } else {
         log.info(`acquired the lease (fencing token ${held.fencingToken})`, { state: "leader" });
       }
-      const result = await lead({ ...deps, log }, held, deadline, decision.kind === "takeover" ? decision.reason : undefined);
+      const result = await lead({ ...deps, log }, held, acquireStart, deadline, decision.kind === "takeover" ? decision.reason : undefined);
       if (result.kind === "done") return result.outcome;
       log = deps.log.child({ role: "follower" });
       observation = undefined;
@@ -149,10 +150,16 @@ function acquireMode(decision: Exclude<Decision, { kind: "wait" }>) {
   return { kind: decision.kind === "reenter" ? ("reenter" as const) : ("fresh" as const) };
 }
 
-/** Leads the release while holding `held`; always gives the lease back unless it was lost. */
-async function lead(deps: RunnerDeps, held: HeldLease, deadline: number, takeover: "holder-gone" | "lease-expired" | undefined): Promise<LeadResult> {
+/**
+ * Leads the release while holding `held` (acquired by a write sent at `acquiredAt`); always
+ * gives the lease back unless it was lost. The heartbeat runs from the acquisition on: reading
+ * and claiming the release can take long when DynamoDB throttles, and that time counts too.
+ */
+async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadline: number, takeover: "holder-gone" | "lease-expired" | undefined): Promise<LeadResult> {
   const { settings, identity, deployment, clock, log } = deps;
   let releaseLease = true;
+  const fence = new AbortController();
+  const heartbeat = startHeartbeat(deps, held, fence, acquiredAt);
   try {
     const current = await deps.releases.read(identity.environmentId, deployment.key);
     if (current?.status === "succeeded") {
@@ -184,61 +191,63 @@ async function lead(deps: RunnerDeps, held: HeldLease, deadline: number, takeove
     }
     if (previous) log.warn(`release was left running by ${previous.leader} (attempt ${previous.attempt}); this is attempt ${record.attempt}`, { state: "retry" });
 
-    const fence = new AbortController();
-    const heartbeat = startHeartbeat(deps, held, fence);
     const persist = <T>(what: string, write: () => Promise<T>) => retryWhileUnavailable(deps, deadline, what, write);
-    try {
-      log.info(`running ${settings.mode === "ecs" ? "ECS task" : "command"}: ${settings.commandText}`, { state: "running", attempt: record.attempt });
-      const result = await executeOrRecordFailure(deps, record, persist, () =>
-        deps.execute({
-          record,
-          ...(previous?.taskArn ? { existingTaskArn: previous.taskArn } : {}),
-          fence: fence.signal,
-          deadline,
-          hooks: {
-            onLine: (line) => log.info(`| ${line}`),
-            onTaskStarted: async (taskArn) => {
-              record.taskArn = taskArn;
-              if (!(await persist("record the task ARN", () => deps.releases.setTaskArn(record, taskArn)))) fence.abort("lost");
-            },
-          },
-        }),
-      );
-      if (fence.signal.aborted) {
-        releaseLease = fence.signal.reason !== "lost";
-        log.warn("this instance can no longer prove it holds the lease; its command was stopped and another instance takes over", { state: "fenced" });
-        return { kind: "lost" };
-      }
-      // The command has finished: from here the heartbeat only keeps the lease while the
-      // outcome is written, however long DynamoDB takes to answer — never run it again.
-      heartbeat.commandFinished();
-      const succeeded = result.exitCode === 0 && !result.timedOut && !result.interrupted;
-      const reason = succeeded ? undefined : failureReason(result, settings);
-      const written = await persist("record the outcome", () =>
-        deps.releases.finish(record, {
-          status: succeeded ? "succeeded" : "failed",
-          ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}),
-          ...(reason ? { reason } : {}),
-          durationMs: result.durationMs,
-          outputTail: result.outputTail,
-        }),
-      );
-      if (!written) {
-        releaseLease = false;
-        log.warn("a newer leader took over before the outcome could be recorded; following it", { state: "fenced" });
-        return { kind: "lost" };
-      }
-      if (succeeded) {
-        log.info(`release succeeded in ${seconds(result.durationMs)} s`, { state: "succeeded" });
-        return { kind: "done", outcome: { role: "leader", leader: identity.instanceId, attempt: record.attempt, ...(takeover ? { takeover } : {}) } };
-      }
-      log.error(`release failed: ${reason}`, { state: "failed" });
-      if (result.timedOut) throw new WaitTimeoutError(`${reason}; the release is marked failed`);
-      throw new ReleaseFailedError(`${reason}${tailText(result.outputTail)}`);
-    } finally {
-      await heartbeat.stop();
+    // Start the command only on a freshly renewed lease: it then has 85 % of a lease time
+    // before anyone else may judge the lease expired.
+    if (!(await heartbeat.renewNow())) {
+      releaseLease = fence.signal.reason !== "lost";
+      log.warn("could not renew the lease before starting the command; following whoever holds it", { state: "fenced" });
+      return { kind: "lost" };
     }
+    log.info(`running ${settings.mode === "ecs" ? "ECS task" : "command"}: ${settings.commandText}`, { state: "running", attempt: record.attempt });
+    const result = await executeOrRecordFailure(deps, record, persist, () =>
+      deps.execute({
+        record,
+        ...(previous?.taskArn ? { existingTaskArn: previous.taskArn } : {}),
+        fence: fence.signal,
+        deadline,
+        hooks: {
+          onLine: (line) => log.info(`| ${line}`),
+          onTaskStarted: async (taskArn) => {
+            record.taskArn = taskArn;
+            if (!(await persist("record the task ARN", () => deps.releases.setTaskArn(record, taskArn)))) fence.abort("lost");
+          },
+        },
+      }),
+    );
+    if (fence.signal.aborted) {
+      releaseLease = fence.signal.reason !== "lost";
+      log.warn("this instance can no longer prove it holds the lease; its command was stopped and another instance takes over", { state: "fenced" });
+      return { kind: "lost" };
+    }
+    // The command has finished: from here the heartbeat only keeps the lease while the
+    // outcome is written, however long DynamoDB takes to answer — never run it again.
+    heartbeat.commandFinished();
+    const succeeded = result.exitCode === 0 && !result.timedOut && !result.interrupted;
+    const reason = succeeded ? undefined : failureReason(result, settings);
+    const written = await persist("record the outcome", () =>
+      deps.releases.finish(record, {
+        status: succeeded ? "succeeded" : "failed",
+        ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}),
+        ...(reason ? { reason } : {}),
+        durationMs: result.durationMs,
+        outputTail: result.outputTail,
+      }),
+    );
+    if (!written) {
+      releaseLease = false;
+      log.warn("a newer leader took over before the outcome could be recorded; following it", { state: "fenced" });
+      return { kind: "lost" };
+    }
+    if (succeeded) {
+      log.info(`release succeeded in ${seconds(result.durationMs)} s`, { state: "succeeded" });
+      return { kind: "done", outcome: { role: "leader", leader: identity.instanceId, attempt: record.attempt, ...(takeover ? { takeover } : {}) } };
+    }
+    log.error(`release failed: ${reason}`, { state: "failed" });
+    if (result.timedOut) throw new WaitTimeoutError(`${reason}; the release is marked failed`);
+    throw new ReleaseFailedError(`${reason}${tailText(result.outputTail)}`);
   } finally {
+    await heartbeat.stop();
     if (releaseLease) {
       // Cleanup outlives a burst of errors: a lease left held would make the next deployment
       // wait a lease time (or an Auto Scaling check) for nothing.
@@ -288,11 +297,16 @@ async function executeOrRecordFailure(
  * or could not be renewed for 85 % of it (another instance may soon judge it expired); once the
  * command has finished it only keeps renewing, so the outcome can still be written.
  */
-function startHeartbeat(deps: RunnerDeps, held: HeldLease, fence: AbortController): { commandFinished(): void; stop(): Promise<void> } {
+function startHeartbeat(
+  deps: RunnerDeps,
+  held: HeldLease,
+  fence: AbortController,
+  acquiredAt: number,
+): { renewNow(): Promise<boolean>; commandFinished(): void; stop(): Promise<void> } {
   const { clock, log } = deps;
   const interval = heartbeatIntervalMs(held.leaseSeconds);
   const stopper = new AbortController();
-  let lastRenewalStart = clock.now();
+  let lastRenewalStart = acquiredAt;
   let commandRunning = true;
   const loop = (async () => {
     while (!stopper.signal.aborted && !fence.signal.aborted) {
@@ -318,6 +332,17 @@ function startHeartbeat(deps: RunnerDeps, held: HeldLease, fence: AbortControlle
     }
   })();
   return {
+    /** Renews at once; false when the lease is lost or could not be renewed within the fence time. */
+    async renewNow() {
+      const attemptStart = clock.now();
+      const result = await deps.leases.renew(held);
+      if (result === "renewed") {
+        lastRenewalStart = attemptStart;
+        return !fence.signal.aborted;
+      }
+      if (result === "lost") fence.abort("lost");
+      return !fence.signal.aborted && clock.now() - lastRenewalStart < selfFenceAfterMs(held.leaseSeconds);
+    },
     commandFinished() {
       commandRunning = false;
     },

@@ -172,4 +172,30 @@ describe("a follower on virtual time", () => {
     expect((await s.leases.read(s.environmentId))?.holder).toBeUndefined();
     expect(s.sink.records.some((r) => /could not record the outcome/.test(r.msg))).toBe(true);
   });
+
+  it("a leader whose claim took most of the lease renews before it starts the command", async () => {
+    const clock = virtualClock();
+    const s = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "5", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "60" });
+    const claim = s.releases.claim.bind(s.releases);
+    s.deps.releases.claim = async (record) => {
+      await clock.sleep(4_500); // DynamoDB throttling: the claim takes 90 % of the lease
+      return await claim(record);
+    };
+    const acquire = s.leases.acquire.bind(s.leases);
+    let versionAtAcquisition: string | undefined;
+    s.deps.leases.acquire = async (...args) => {
+      const held = await acquire(...args);
+      versionAtAcquisition = held?.recordVersion;
+      return held;
+    };
+    let versionAtStart: string | undefined;
+    s.deps.execute = async () => {
+      versionAtStart = (await s.leases.read(s.environmentId))?.recordVersion;
+      return { exitCode: 0, outputTail: [], durationMs: 1, timedOut: false };
+    };
+    expect(await runRelease(s.deps)).toMatchObject({ role: "leader" });
+    expect(versionAtAcquisition).toBeDefined();
+    // Another instance watching since the acquisition saw the version change before the command began.
+    expect(versionAtStart).not.toBe(versionAtAcquisition);
+  });
 });
