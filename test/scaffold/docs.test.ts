@@ -1,14 +1,14 @@
-// docs/init.md stays in step with the code: every setting with its default, every IAM action.
+// The README stays in step with the code: every setting with its default, every IAM action.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SETTINGS } from "../../src/config/settings.js";
 import { POLICY_ACTIONS } from "../../src/scaffold/policy.js";
 
-const doc = readFileSync(join(dirname(new URL(import.meta.url).pathname), "..", "..", "docs", "init.md"), "utf8");
+const doc = readFileSync(join(dirname(new URL(import.meta.url).pathname), "..", "..", "README.md"), "utf8");
 const row = (name: string) => doc.split("\n").find((line) => line.startsWith(`| \`EB_MIGRATE_${name}\` |`));
 
-describe("docs/init.md", () => {
+describe("README.md", () => {
   it.each(SETTINGS.map((s) => [s.name, s] as const))("lists EB_MIGRATE_%s with its flag and default", (name, spec) => {
     const line = row(name);
     expect(line, `no settings row for EB_MIGRATE_${name}`).toBeDefined();
