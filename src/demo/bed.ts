@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import type { Sandbox, SandboxInstanceEntry } from "../sandbox/index.js";
 import { INSPECT_DATABASE_PY, writeDemoApp } from "./django-app.js";
-import { startInstanceProcess, type InstanceProcess, type InstanceRun } from "./instance-process.js";
+import { startInstanceProcess, type InstanceProcess, type InstanceRun } from "../sandbox/instance-process.js";
 import type { Narrator } from "./narrator.js";
 
 export interface DemoBed {

@@ -2,7 +2,7 @@
 // stdout; colour only on a TTY.
 import type { Output } from "../cli/command.js";
 import { formatDuration, paint, renderTable, type Cell } from "../ops/table-text.js";
-import type { InstanceRun } from "./instance-process.js";
+import type { InstanceRun } from "../sandbox/instance-process.js";
 
 export interface SceneSummary {
   scene: string;

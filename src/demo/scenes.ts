@@ -2,7 +2,7 @@
 // what eb-migrate promises, and returns one row of the summary.
 import { performance } from "node:perf_hooks";
 import { inspectDatabase, deployVersion, roleCount, runHooks, startHooks, type DemoBed } from "./bed.js";
-import type { InstanceProcess, InstanceRun } from "./instance-process.js";
+import type { InstanceProcess, InstanceRun } from "../sandbox/instance-process.js";
 import type { SceneSummary } from "./narrator.js";
 
 interface SceneOutcome {

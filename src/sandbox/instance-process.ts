@@ -1,16 +1,18 @@
 // One sandbox instance running its predeploy hook: `node eb-migrate.cjs run` in the instance's
 // staging directory with its environment, in its own process group so that a "crash" can
-// kill it with everything it started, as a dying machine would.
+// kill it with everything it started, as a dying machine would. Used by the demo and the tests.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 
+/** What `run --stats-file` writes. */
 export interface RunStats {
   exitCode: number;
   role?: string;
   leader?: string;
   takeover?: string;
   durationMs: number;
+  calls: Record<string, number>;
 }
 
 export interface InstanceRun {
@@ -23,6 +25,8 @@ export interface InstanceRun {
 
 export interface InstanceProcess {
   id: string;
+  /** The `node` process alone (signals to it do not reach the command it supervises). */
+  child: ChildProcess;
   output(): string;
   /** Resolves when the output matches `pattern`; rejects if the process ends first. */
   waitFor(pattern: RegExp): Promise<void>;
@@ -37,11 +41,16 @@ export interface StartInput {
   cwd: string;
   env: Record<string, string>;
   statsDir: string;
+  /** More arguments after `run`. */
+  args?: string[];
+  /** A command to run node under, e.g. faketime. */
+  wrapper?: string[];
 }
 
 export function startInstanceProcess(input: StartInput): InstanceProcess {
   const statsFile = join(input.statsDir, `${input.id}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.json`);
-  const child: ChildProcess = spawn(process.execPath, [input.bundle, "run", "--stats-file", statsFile], {
+  const [file, ...args] = [...(input.wrapper ?? []), process.execPath, input.bundle, "run", ...(input.args ?? []), "--stats-file", statsFile];
+  const child: ChildProcess = spawn(file!, args, {
     cwd: input.cwd,
     env: input.env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -72,6 +81,7 @@ export function startInstanceProcess(input: StartInput): InstanceProcess {
   });
   return {
     id: input.id,
+    child,
     output: () => output,
     waitFor: (pattern) =>
       pattern.test(output)
