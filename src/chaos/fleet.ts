@@ -4,16 +4,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SandboxInstanceEntry } from "../sandbox/index.js";
+import type { RunStats } from "../sandbox/instance-process.js";
 
-/** What `run --stats-file` writes. */
-export interface RunStats {
-  exitCode: number;
-  role?: string;
-  leader?: string;
-  takeover?: string;
-  durationMs: number;
-  calls: Record<string, number>;
-}
+export type { RunStats };
 
 /** One JSON log line (EB_MIGRATE_LOG_FORMAT=json), with the wall time this process saw it. */
 export interface LogLine {
