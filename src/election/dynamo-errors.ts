@@ -39,10 +39,20 @@ export class TableUnusableError extends Error {
   }
 }
 
+const THROTTLING_CODES = new Set(["ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "LimitExceededException"]);
+
+/** DynamoDB answered "too many requests": the table exists and is usable, only busy. */
+export function isThrottling(error: unknown): boolean {
+  return error instanceof Error && THROTTLING_CODES.has(error.name);
+}
+
 /** Thrown when the table did not answer (after the SDK's retries): try again later. */
 export class TableUnavailableError extends Error {
+  /** The table answered, with throttling: it exists, so this never justifies the fallback. */
+  readonly throttled: boolean;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "TableUnavailableError";
+    this.throttled = isThrottling(options?.cause);
   }
 }

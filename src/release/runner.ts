@@ -132,6 +132,8 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
       if (error instanceof TableUnusableError && !tableEverAnswered) return await fallback(deps, error.message);
       if (error instanceof TableUnavailableError || error instanceof TableUnusableError) {
         observation = undefined;
+        // Throttling proves the table exists: busy is not unusable, and never a reason to fall back.
+        if (error instanceof TableUnavailableError && error.throttled) tableEverAnswered = true;
         unavailableSince ??= clock.now();
         if (!tableEverAnswered && clock.now() - unavailableSince >= fallbackAfterMs) {
           return await fallback(deps, `${error.message} (for ${seconds(clock.now() - unavailableSince)} s)`);

@@ -198,4 +198,24 @@ describe("a follower on virtual time", () => {
     // Another instance watching since the acquisition saw the version change before the command began.
     expect(versionAtStart).not.toBe(versionAtAcquisition);
   });
+
+  it("sustained throttling never triggers the fallback: the table exists, it is only busy", async () => {
+    const clock = virtualClock();
+    const state = sandbox.state();
+    const faulty = new DynamoDBClient({ region: state.region, endpoint: state.endpoints.dynamodb, credentials: { accessKeyId: "x", secretAccessKey: "y" }, maxAttempts: 1 });
+    const s = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "3", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "30" });
+    s.deps.leases = new LeaseStore(faulty, "eb-migrate", clock);
+    s.deps.releases = new ReleaseStore(faulty, "eb-migrate", clock);
+    let fallbackAsked = false;
+    s.deps.oldestInstance = async () => {
+      fallbackAsked = true;
+      return "i-follower";
+    };
+    sandbox.injectFault({ service: "dynamodb", error: "ThrottlingException" });
+    const error = await runRelease(s.deps).catch((e: unknown) => e);
+    sandbox.clearFaults();
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect(fallbackAsked).toBe(false);
+    expect(s.executed).toEqual([]);
+  });
 });
