@@ -61,6 +61,15 @@ function setUp(clock: Clock, settingsEnv: Record<string, string>, holderState: "
   return { environmentId, sink, leases, releases, executed, deps };
 }
 
+/** The runner's stores through the sandbox's fault proxy, one attempt per call: every injected error reaches the runner. */
+function throughFaultProxy<T extends ReturnType<typeof setUp>>(s: T, clock: Clock): T {
+  const state = sandbox.state();
+  const faulty = new DynamoDBClient({ region: state.region, endpoint: state.endpoints.dynamodb, credentials: { accessKeyId: "x", secretAccessKey: "y" }, maxAttempts: 1 });
+  s.deps.leases = new LeaseStore(faulty, "eb-migrate", clock);
+  s.deps.releases = new ReleaseStore(faulty, "eb-migrate", clock);
+  return s;
+}
+
 const running = (environmentId: string, leader: string, token: number): ReleaseRecord => ({
   environmentId, environmentName: "env", deploymentKey: "v1#1", status: "running", leader, attempt: 1,
   fencingToken: token, electionMode: "lease", mode: "local", command: "migrate", startedAt: new Date().toISOString(),
@@ -152,12 +161,7 @@ describe("a follower on virtual time", () => {
 
   it("a leader whose outcome write meets a burst of 5xx keeps the lease and retries it; the command runs once", async () => {
     const clock = virtualClock();
-    const state = sandbox.state();
-    // Through the sandbox's fault proxy, one attempt per call: every injected error reaches the runner.
-    const faulty = new DynamoDBClient({ region: state.region, endpoint: state.endpoints.dynamodb, credentials: { accessKeyId: "x", secretAccessKey: "y" }, maxAttempts: 1 });
-    const s = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "6", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "120" });
-    s.deps.leases = new LeaseStore(faulty, "eb-migrate", clock);
-    s.deps.releases = new ReleaseStore(faulty, "eb-migrate", clock);
+    const s = throughFaultProxy(setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "6", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "120" }), clock);
     s.deps.execute = async () => {
       s.executed.push("ran");
       // The outcome write and the lease release both meet errors after the command finished.
@@ -201,11 +205,7 @@ describe("a follower on virtual time", () => {
 
   it("sustained throttling never triggers the fallback: the table exists, it is only busy", async () => {
     const clock = virtualClock();
-    const state = sandbox.state();
-    const faulty = new DynamoDBClient({ region: state.region, endpoint: state.endpoints.dynamodb, credentials: { accessKeyId: "x", secretAccessKey: "y" }, maxAttempts: 1 });
-    const s = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "3", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "30" });
-    s.deps.leases = new LeaseStore(faulty, "eb-migrate", clock);
-    s.deps.releases = new ReleaseStore(faulty, "eb-migrate", clock);
+    const s = throughFaultProxy(setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "3", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "30" }), clock);
     let fallbackAsked = false;
     s.deps.oldestInstance = async () => {
       fallbackAsked = true;
