@@ -45,15 +45,17 @@ export const runCommand: CommandSpec = {
     let exitCode: number = ExitCode.ok;
     try {
       const metadata = instanceMetadata(ctx.env);
-      let clients = createClients({ region: ctx.env.AWS_REGION ?? "us-east-1" }, calls);
-      const identity = await discoverIdentity({ env: ctx.env, root, metadata, ec2: () => clients.ec2 });
-      clients = createClients({ region: identity.region }, calls);
+      // EC2 is asked for tags only when EB's files do not name the environment; by then the
+      // region is known from the metadata.
+      const identity = await discoverIdentity({ env: ctx.env, root, metadata, ec2: (region) => createClients({ region }, calls).ec2 });
+      const clients = createClients({ region: identity.region }, calls);
       log = log.child({ instance: identity.instanceId });
       const deployment = await discoverDeployment(root);
       log.info(`release ${deployment.key} of ${identity.environmentName} (${identity.environmentId}), ${settings.mode} mode`, { state: "start" });
       const argv = await resolveCommand(settings, ctx.env, root);
       const redact = createRedactor(ctx.env);
-      const supervisor = bundleFile() ? { execPath: process.execPath, script: bundleFile()! } : undefined;
+      const bundle = bundleFile();
+      const supervisor = bundle ? { execPath: process.execPath, script: bundle } : undefined;
 
       outcome = await runRelease({
         settings,

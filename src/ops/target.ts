@@ -10,8 +10,6 @@ export interface EnvironmentTarget {
   region: string;
   environmentId: string;
   environmentName: string;
-  /** Set when the target was discovered from this instance. */
-  instanceId?: string;
 }
 
 export interface TargetInput {
@@ -24,9 +22,8 @@ export interface TargetInput {
 export async function resolveTarget(input: TargetInput): Promise<EnvironmentTarget> {
   const { env } = input;
   if (input.environmentName === undefined) {
-    const clients = createClients({ region: input.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1" });
-    const identity = await discoverIdentity({ env, root: input.root, metadata: instanceMetadata(env), ec2: () => clients.ec2 });
-    return { region: input.region ?? identity.region, environmentId: identity.environmentId, environmentName: identity.environmentName, instanceId: identity.instanceId };
+    const identity = await discoverIdentity({ env, root: input.root, metadata: instanceMetadata(env), ec2: (region) => createClients({ region }).ec2 });
+    return { region: input.region ?? identity.region, environmentId: identity.environmentId, environmentName: identity.environmentName };
   }
   const region = input.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) throw new ConfigError(`cannot tell the AWS region of environment ${input.environmentName}: pass --region or set AWS_REGION`);
