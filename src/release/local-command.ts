@@ -2,6 +2,7 @@
 // directory, output streamed line by line, stopped on timeout, on SIGTERM/SIGINT (forwarded
 // and recorded) and when the lease is lost.
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { constants } from "node:os";
 import type { Clock } from "../runtime/clock.js";
 import { OUTPUT_TAIL_LINES, type ExecutionHooks, type ExecutionResult } from "./execution.js";
 import { LineSplitter, Tail } from "./output-tail.js";
@@ -105,20 +106,17 @@ export async function runLocalCommand(input: LocalCommandInput): Promise<Executi
       // Under the supervisor a signal death comes back as 128 + n; show it as the signal.
       const supervisedSignal = input.supervisor && code !== null && code > 128 ? signalName(code - 128) : undefined;
       const sig = signal ?? supervisedSignal;
-      const details: string[] = [];
-      if (stopReason.fenced) details.push("stopped: this instance lost the lease");
       finish({
         exitCode: sig ? null : code,
         ...(sig ? { signal: sig } : {}),
         timedOut: stopReason.timedOut === true,
         ...(stopReason.interrupted ? { interrupted: stopReason.interrupted } : {}),
-        ...(details.length ? { detail: details.join("; ") } : {}),
+        ...(stopReason.fenced ? { detail: "stopped: this instance lost the lease" } : {}),
       });
     });
   });
 }
 
 function signalName(n: number): string | undefined {
-  const names: Record<number, string> = { 1: "SIGHUP", 2: "SIGINT", 6: "SIGABRT", 9: "SIGKILL", 15: "SIGTERM" };
-  return names[n];
+  return Object.entries(constants.signals).find(([, number]) => number === n)?.[0];
 }

@@ -1,6 +1,7 @@
 // `eb-migrate __supervise -- argv`: runs argv and stops it when our parent goes away. The
 // parent holds our stdin open; its end (however the parent died) means "stop the command".
 import { spawn } from "node:child_process";
+import { constants } from "node:os";
 
 export const SUPERVISE_GRACE_MS = 5_000;
 
@@ -33,9 +34,7 @@ export async function supervise(argv: string[]): Promise<number> {
       process.stderr.write(`eb-migrate: could not start ${file}: ${error.message}\n`);
       resolve(127);
     });
-    child.on("exit", (code, signal) => {
-      const numbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6 };
-      resolve(code ?? 128 + (signal ? (numbers[signal] ?? 1) : 1));
-    });
+    // A signal death goes back to the parent as 128 + its number, as a shell reports it.
+    child.on("exit", (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 1)));
   });
 }
