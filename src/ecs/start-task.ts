@@ -8,7 +8,7 @@ import type { Settings } from "../config/settings.js";
 import type { Deployment, Identity } from "../instance/types.js";
 import type { Clock } from "../runtime/clock.js";
 import { ecsCallError } from "./aws-errors.js";
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay } from "../runtime/backoff.js";
 
 export const RUN_TASK_MAX_ATTEMPTS = 6;
 export const RUN_TASK_RETRY_BASE_MS = 1_000;

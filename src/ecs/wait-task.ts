@@ -5,7 +5,7 @@ import { describeError, ReleaseFailedError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import type { Clock } from "../runtime/clock.js";
 import { ecsCallError } from "./aws-errors.js";
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay } from "../runtime/backoff.js";
 
 export const POLL_BASE_MS = 250;
 /** After StopTask: how long we wait for STOPPED (exit code, last log lines) before returning. */

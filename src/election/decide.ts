@@ -1,5 +1,6 @@
 // Who leads, given the lease record and what this instance has observed of it: pure functions,
 // no I/O, no clock of their own (the caller passes monotonic `now`).
+import { backoffDelay } from "../runtime/backoff.js";
 
 /** The lease record as stored (one per environment). */
 export interface LeaseRecord {
@@ -77,7 +78,7 @@ export function observe(previous: Observation | undefined, lease: LeaseRecord | 
 export const FOLLOWER_POLL_CAP_MS = 800;
 
 export function followerDelayMs(attempt: number): number {
-  return Math.min(FOLLOWER_POLL_CAP_MS, 250 * 2 ** Math.max(0, attempt));
+  return backoffDelay(Math.max(0, attempt), 250, FOLLOWER_POLL_CAP_MS);
 }
 
 /** The holder renews every third of its lease (amazon-dynamodb-lock-client: at most half). */

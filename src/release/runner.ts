@@ -8,6 +8,7 @@ import { decide, followerDelayMs, heartbeatIntervalMs, observe, selfFenceAfterMs
 import { TableUnavailableError, TableUnusableError } from "../election/dynamo-errors.js";
 import type { HeldLease, LeaseStore } from "../election/lease.js";
 import type { Deployment, Identity } from "../instance/types.js";
+import { backoffDelay } from "../runtime/backoff.js";
 import type { Clock } from "../runtime/clock.js";
 import type { ExecutionHooks, ExecutionResult } from "./execution.js";
 import type { ReleaseRecord, ReleaseStore } from "./record.js";
@@ -269,7 +270,7 @@ async function retryWhileUnavailable<T>(deps: RunnerDeps, until: number, what: s
     } catch (error) {
       if (!(error instanceof TableUnavailableError) || deps.clock.now() >= until) throw error;
       if (attempt === 0) deps.log.warn(`could not ${what} (${error.message}); retrying`);
-      await deps.clock.sleep(Math.min(1000, 100 * 2 ** attempt, Math.max(0, until - deps.clock.now())));
+      await deps.clock.sleep(Math.min(backoffDelay(attempt, 100, 1000), Math.max(0, until - deps.clock.now())));
     }
   }
 }

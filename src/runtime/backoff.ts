@@ -1,4 +1,4 @@
-// Exponential backoff for polling ECS and retrying RunTask: doubles from a base, capped.
+// Exponential backoff (ECS polling and RunTask retries, follower polls, write retries): doubles from a base, capped.
 
 export const DEFAULT_BACKOFF_CAP_MS = 10_000;
 
