@@ -4,11 +4,11 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DEFAULT_TABLE } from "../config/settings.js";
-import { leaseKey, PARTITION_KEY } from "../election/table.js";
-import { SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY } from "../sandbox/state.js";
-import { startSandbox, type Sandbox, type SandboxInstanceEntry, type SandboxOptions } from "../sandbox/index.js";
+import { LeaseStore } from "../election/lease.js";
+import { systemClock } from "../runtime/clock.js";
+import { sandboxClientConfig, startSandbox, type Sandbox, type SandboxInstanceEntry, type SandboxOptions } from "../sandbox/index.js";
 import { spawnInstance, signalGroup, type InstanceProcess, type LogLine, type ProcessExit, type SpawnOptions } from "./fleet.js";
 import type { MarkerEvent, RunObservation } from "./invariants.js";
 import { appendKilled, readMarkers, writeMarkerCommand, type MarkerCommand } from "./marker.js";
@@ -181,15 +181,14 @@ export class Harness {
 
   /** SDK client options for looking at (or setting up) the sandbox from the chaos process. */
   clientOptions(endpoint: string) {
-    return { region: this.sandbox.state().region, endpoint, credentials: { accessKeyId: SANDBOX_ACCESS_KEY_ID, secretAccessKey: SANDBOX_SECRET_ACCESS_KEY } };
+    return sandboxClientConfig(this.sandbox.state(), endpoint);
   }
 
   async leaseHolder(): Promise<string | undefined> {
     const state = this.sandbox.state();
     const client = new DynamoDBClient(this.clientOptions(state.endpoints.dynamodbUpstream));
     try {
-      const out = await client.send(new GetItemCommand({ TableName: DEFAULT_TABLE, Key: { [PARTITION_KEY]: { S: leaseKey(state.environment.id) } }, ConsistentRead: true }));
-      return out.Item?.holder?.S;
+      return (await new LeaseStore(client, DEFAULT_TABLE, systemClock).read(state.environment.id))?.holder;
     } finally {
       client.destroy();
     }

@@ -22,7 +22,7 @@ import { jsonProtocolService } from "./json-protocol.js";
 import type { JsonService } from "./json-service.js";
 import { buildState, instanceEntry, stateFileWriter, type SandboxEndpoints, type SandboxInstanceEntry, type SandboxState } from "./state.js";
 
-export { instanceEnv } from "./state.js";
+export { instanceEnv, sandboxClientConfig } from "./state.js";
 export type { SandboxEndpoints, SandboxInstanceEntry, SandboxState } from "./state.js";
 export type { ActiveFault, Fault, ServiceName } from "./faults.js";
 export type { GroupRole, LifecycleState, LifecycleTimings } from "./environment.js";

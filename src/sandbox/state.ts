@@ -48,6 +48,11 @@ export interface SandboxState {
 export const SANDBOX_ACCESS_KEY_ID = "AKIASANDBOXEXAMPLE00";
 export const SANDBOX_SECRET_ACCESS_KEY = "sandbox/secret/not/used/by/anything";
 
+/** SDK client settings for one of the sandbox's endpoints, from outside any instance (tests, chaos, bench). */
+export function sandboxClientConfig(state: Pick<SandboxState, "region">, endpoint: string) {
+  return { region: state.region, endpoint, credentials: { accessKeyId: SANDBOX_ACCESS_KEY_ID, secretAccessKey: SANDBOX_SECRET_ACCESS_KEY } };
+}
+
 /** The SDK's standard variables (AWS_ENDPOINT_URL_<service id>), plus root and properties. */
 export function instanceEnvironment(env: SandboxEnvironment, endpoints: SandboxEndpoints, instance: SandboxInstance): Record<string, string> {
   return {

@@ -8,7 +8,7 @@ import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from "
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { POLICY_ACTIONS } from "../../src/scaffold/policy.js";
 import { PROBES } from "../../src/ops/checks/permissions.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { runCli } from "./cli.js";
 
 describe("eb-migrate doctor", () => {
@@ -44,7 +44,7 @@ describe("eb-migrate doctor", () => {
     // Not a TTY: words, not symbols or colour codes.
     expect(out.stdout).not.toMatch(/[✔✘]|\x1b\[/);
     // The probes wrote nothing: the table holds no doctor item.
-    const dynamodb = new DynamoDBClient({ region: "us-east-1", endpoint: sandbox.endpoints.dynamodbUpstream, credentials: { accessKeyId: "x", secretAccessKey: "y" } });
+    const dynamodb = new DynamoDBClient(sandboxClientConfig(sandbox.state(), sandbox.endpoints.dynamodbUpstream));
     const items = (await dynamodb.send(new ScanCommand({ TableName: "eb-migrate" }))).Items ?? [];
     dynamodb.destroy();
     expect(items.filter((i) => i.pk?.S?.startsWith("doctor#"))).toEqual([]);

@@ -10,14 +10,14 @@ import { LeaseStore } from "../../src/election/lease.js";
 import { ReleaseStore, type ReleaseRecord } from "../../src/release/record.js";
 import { runRelease, type RunnerDeps } from "../../src/release/runner.js";
 import type { Clock } from "../../src/runtime/clock.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 
 let sandbox: Sandbox;
 let ddb: DynamoDBClient;
 beforeAll(async () => {
   sandbox = await startSandbox({ instances: 1 });
   const s = sandbox.state();
-  ddb = new DynamoDBClient({ region: s.region, endpoint: s.endpoints.dynamodbUpstream, credentials: { accessKeyId: "x", secretAccessKey: "y" } });
+  ddb = new DynamoDBClient(sandboxClientConfig(s, s.endpoints.dynamodbUpstream));
 });
 afterAll(async () => sandbox?.stop());
 
@@ -64,7 +64,7 @@ function setUp(clock: Clock, settingsEnv: Record<string, string>, holderState: "
 /** The runner's stores through the sandbox's fault proxy, one attempt per call: every injected error reaches the runner. */
 function throughFaultProxy<T extends ReturnType<typeof setUp>>(s: T, clock: Clock): T {
   const state = sandbox.state();
-  const faulty = new DynamoDBClient({ region: state.region, endpoint: state.endpoints.dynamodb, credentials: { accessKeyId: "x", secretAccessKey: "y" }, maxAttempts: 1 });
+  const faulty = new DynamoDBClient({ ...sandboxClientConfig(state, state.endpoints.dynamodb), maxAttempts: 1 });
   s.deps.leases = new LeaseStore(faulty, "eb-migrate", clock);
   s.deps.releases = new ReleaseStore(faulty, "eb-migrate", clock);
   return s;

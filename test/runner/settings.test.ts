@@ -5,7 +5,7 @@ import { ScanCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/cli/errors.js";
 import { DEFAULT_COMMAND, resolveSettings, SETTINGS, splitCommand } from "../../src/config/settings.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { BUNDLE } from "../support/fleet.js";
 
 describe("resolveSettings", () => {
@@ -91,7 +91,7 @@ describe("eb-migrate run with a bad setting", () => {
 
   it("wrote nothing to the table", async () => {
     const state = sandbox.state();
-    const ddb = new DynamoDBClient({ region: state.region, endpoint: state.endpoints.dynamodbUpstream, credentials: { accessKeyId: "x", secretAccessKey: "y" } });
+    const ddb = new DynamoDBClient(sandboxClientConfig(state, state.endpoints.dynamodbUpstream));
     const out = await ddb.send(new ScanCommand({ TableName: "eb-migrate" }));
     expect(out.Items).toEqual([]);
   });

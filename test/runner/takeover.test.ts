@@ -5,8 +5,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { GetItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { Sandbox, SandboxInstanceEntry } from "../../src/sandbox/index.js";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LeaseStore } from "../../src/election/lease.js";
+import { systemClock } from "../../src/runtime/clock.js";
+import { sandboxClientConfig, type Sandbox, type SandboxInstanceEntry } from "../../src/sandbox/index.js";
 import { countSeedRows, djangoEnv, duplicateMigrationRows, migrateCommand } from "../support/django.js";
 import { describeRuns, stageDjangoApp, startInstance, type RunningInstance } from "../support/fleet.js";
 import { perTestResources } from "../support/resources.js";
@@ -39,11 +41,11 @@ async function killLeaderMidMigrate(running: RunningInstance[], marker: string):
   return leader;
 }
 
-async function releaseItem(s: Sandbox) {
+/** The environment's lease as stored (no faults in the way). */
+async function leaseOf(s: Sandbox) {
   const state = s.state();
-  const ddb = new DynamoDBClient({ region: state.region, endpoint: state.endpoints.dynamodbUpstream, credentials: { accessKeyId: "x", secretAccessKey: "y" } });
-  const lease = await ddb.send(new GetItemCommand({ TableName: "eb-migrate", Key: { pk: { S: `lease#${state.environment.id}` } }, ConsistentRead: true }));
-  return { lease: lease.Item };
+  const client = new DynamoDBClient(sandboxClientConfig(state, state.endpoints.dynamodbUpstream));
+  return await new LeaseStore(client, "eb-migrate", systemClock).read(state.environment.id);
 }
 
 describe("leader killed with SIGKILL mid-command", () => {
@@ -62,7 +64,7 @@ describe("leader killed with SIGKILL mid-command", () => {
     expect(leaders[0]!.output).toMatch(/attempt 2/);
     expect(await countSeedRows(db)).toBe(1);
     expect(await duplicateMigrationRows(db)).toEqual([]);
-    expect((await releaseItem(sandbox)).lease?.holder).toBeUndefined();
+    expect((await leaseOf(sandbox))?.holder).toBeUndefined();
   });
 
   it("its instance still InService: taken over after the lease time; the killed command does not run on", async () => {
@@ -80,7 +82,7 @@ describe("leader killed with SIGKILL mid-command", () => {
     expect(await duplicateMigrationRows(db)).toEqual([]);
     const pids = (await readFile(marker, "utf8")).split("\n").filter((l) => l.includes("pid="));
     expect(pids, "the data migration started twice: once killed, once completed").toHaveLength(2);
-    expect((await releaseItem(sandbox)).lease?.holder).toBeUndefined();
+    expect((await leaseOf(sandbox))?.holder).toBeUndefined();
   });
 });
 
@@ -93,7 +95,7 @@ describe("lost leader after scale-to-zero", () => {
     await Promise.all(running.map((r) => r.done));
     // The night: every instance goes; the lease stays held by an instance that no longer exists.
     await sandbox.setCapacity(0, { wait: true });
-    expect((await releaseItem(sandbox)).lease?.holder?.S).toBe(dead.id);
+    expect((await leaseOf(sandbox))?.holder).toBe(dead.id);
     // The morning: new instances, a new deployment.
     await sandbox.setCapacity(2, { wait: true });
     await sandbox.deploy();

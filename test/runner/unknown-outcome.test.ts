@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LeaseStore } from "../../src/election/lease.js";
 import { ReleaseStore, type ReleaseRecord } from "../../src/release/record.js";
 import { systemClock } from "../../src/runtime/clock.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -17,7 +17,7 @@ afterAll(async () => sandbox?.stop());
 /** A client whose next `n` writes reach DynamoDB but whose answers are lost. */
 function lossyClient(): { client: DynamoDBClient; loseNext(n: number): void } {
   const state = sandbox.state();
-  const client = new DynamoDBClient({ region: state.region, endpoint: state.endpoints.dynamodbUpstream, credentials: { accessKeyId: "x", secretAccessKey: "y" }, maxAttempts: 1 });
+  const client = new DynamoDBClient({ ...sandboxClientConfig(state, state.endpoints.dynamodbUpstream), maxAttempts: 1 });
   let lose = 0;
   client.middlewareStack.add(
     (next, context) => async (args) => {
