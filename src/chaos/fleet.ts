@@ -67,7 +67,6 @@ export function spawnInstance(instance: Pick<SandboxInstanceEntry, "id" | "env">
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: process.env.HOME ?? "/root",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     ...instance.env,
     EB_MIGRATE_LOG_FORMAT: "json",
     CHAOS_INSTANCE: instance.id,

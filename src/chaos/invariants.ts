@@ -1,8 +1,9 @@
 // The promises checked after every chaos run, as pure functions over what the run left behind:
 // the instances' exits, the marker file the release command writes, and the table's state.
+import { ExitCode } from "../cli/errors.js";
 
 /** Exit codes of `eb-migrate run` (PRODUCT.md). */
-export const CONTRACT_EXIT_CODES = [0, 1, 2, 3, 4] as const;
+const CONTRACT_EXIT_CODES: readonly number[] = Object.values(ExitCode);
 
 export interface InstanceExit {
   instance: string;
@@ -99,8 +100,8 @@ export function checkLeaseReleased(run: RunObservation): Violation[] {
 
 export function checkExitCodes(run: RunObservation): Violation[] {
   return run.exits
-    .filter((e) => !e.killedByChaos && !(CONTRACT_EXIT_CODES as readonly (number | null)[]).includes(e.exitCode))
-    .map((e) => ({ invariant: "exit-code" as const, detail: `${e.instance} exited with ${e.exitCode ?? `signal ${e.signal}`}, not a code from the contract (0-4)` }));
+    .filter((e) => !e.killedByChaos && !(e.exitCode !== null && CONTRACT_EXIT_CODES.includes(e.exitCode)))
+    .map((e) => ({ invariant: "exit-code" as const, detail: `${e.instance} exited with ${e.exitCode ?? `signal ${e.signal}`}, not a code from the contract (${CONTRACT_EXIT_CODES.join(", ")})` }));
 }
 
 export function checkRun(run: RunObservation): Violation[] {

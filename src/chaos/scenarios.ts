@@ -2,7 +2,7 @@
 // sandbox and returns the invariant violations and how long the run took to complete.
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { Harness, sleep, type HarnessOptions } from "./harness.js";
-import type { ProcessExit } from "./fleet.js";
+import { signalGroup, type ProcessExit } from "./fleet.js";
 import { checkRun, type Violation } from "./invariants.js";
 
 export interface RunContext {
@@ -166,7 +166,7 @@ export const ROWS: Row[] = [
         { instances: 3, sleepSeconds: 20 },
         async (h) => {
           await sleep(1000 + Math.floor(ctx.random() * 2000));
-          for (const p of h.procs) if (!p.exited && p.child.pid !== undefined) process.kill(-p.child.pid, "SIGTERM");
+          for (const p of h.procs) signalGroup(p, "SIGTERM");
         },
         (exits) => exits.filter((e) => e.exitCode === 0).map((e) => outcome(`${e.instance} exited 0 although the command was stopped`)),
       ),

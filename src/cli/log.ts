@@ -89,13 +89,18 @@ export function formatJson(record: LogRecord): string {
 
 export type LogFormat = "text" | "json";
 
+/** Colour only on a terminal, and never with NO_COLOR set (no-color.org). */
+export function wantsColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  return stream.isTTY === true && env.NO_COLOR === undefined;
+}
+
 /** A sink writing lines to a stream (stderr by default); colour only when it is a TTY. */
 export function streamSink(
   stream: { write(chunk: string): unknown; isTTY?: boolean },
   format: LogFormat,
   env: NodeJS.ProcessEnv = process.env,
 ): LogSink {
-  const colour = format === "text" && stream.isTTY === true && env.NO_COLOR === undefined;
+  const colour = format === "text" && wantsColour(stream, env);
   return (record) => {
     stream.write(`${format === "json" ? formatJson(record) : formatText(record, colour)}\n`);
   };

@@ -1,6 +1,7 @@
 // `eb-migrate doctor` — a checklist of everything a deploy needs, each line pass/fail with the fix.
 import type { CommandSpec } from "../cli/command.js";
 import { ExitCode } from "../cli/errors.js";
+import { wantsColour } from "../cli/log.js";
 import { resolveSettings } from "../config/settings.js";
 import { formatCheck, summaryLine } from "../ops/checklist.js";
 import { runDoctor } from "../ops/doctor.js";
@@ -15,7 +16,7 @@ export const doctorCommand: CommandSpec = {
     const { dir, json, ...flags } = args.values;
     // Bad settings are exit 2 here as in `run` (thrown as ConfigError before any check).
     const settings = resolveSettings(ctx.env, flags);
-    const tty = ctx.stdout.isTTY === true && ctx.env.NO_COLOR === undefined;
+    const tty = wantsColour(ctx.stdout, ctx.env);
     const report = await runDoctor({
       settings,
       env: ctx.env,

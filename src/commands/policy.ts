@@ -2,7 +2,7 @@
 import type { CommandSpec } from "../cli/command.js";
 import { ExitCode } from "../cli/errors.js";
 import { resolveSettings } from "../config/settings.js";
-import { POLICY_ACTIONS, policyDocument } from "../scaffold/policy.js";
+import { policyDocument, policyGroups } from "../scaffold/policy.js";
 
 export const policyCommand: CommandSpec = {
   name: "policy",
@@ -36,7 +36,7 @@ export const policyCommand: CommandSpec = {
       ctx.stdout.write(json);
       return ExitCode.ok;
     }
-    const used = POLICY_ACTIONS.filter((g) => g.mode === "both" || g.mode === settings.mode);
+    const used = policyGroups(settings.mode);
     const lines = [
       `IAM policy for the Elastic Beanstalk instance role (mode ${settings.mode}, table ${settings.table}).`,
       "",

@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, ExitCode } from "../cli/errors.js";
 import { DEFAULT_INSTANCES, startSandbox } from "../sandbox/index.js";
+import { MAX_GROUP_SIZE } from "../sandbox/environment.js";
 
 function wholeNumber(flag: string, raw: string | boolean | undefined, min: number, max: number): number | undefined {
   if (raw === undefined) return undefined;
@@ -28,7 +29,7 @@ export const sandboxCommand: CommandSpec = {
     const v = args.values;
     const stateFile = v["state-file"];
     if (typeof stateFile !== "string" || stateFile === "") throw new ConfigError("--state-file is required: the JSON file the sandbox writes its endpoints and instances to");
-    const instances = wholeNumber("instances", v.instances, 0, 100) ?? DEFAULT_INSTANCES;
+    const instances = wholeNumber("instances", v.instances, 0, MAX_GROUP_SIZE) ?? DEFAULT_INSTANCES;
     const port = wholeNumber("port", v.port, 0, 65535) ?? 0;
     const endpoint = v["dynamodb-endpoint"];
     if (endpoint !== undefined && (typeof endpoint !== "string" || !/^https?:\/\/[^/]+/.test(endpoint))) {

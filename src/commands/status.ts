@@ -2,6 +2,7 @@
 import { createClients } from "../aws/clients.js";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, describeError, EbMigrateError, ExitCode } from "../cli/errors.js";
+import { wantsColour } from "../cli/log.js";
 import { resolveSettings } from "../config/settings.js";
 import { errorCode, isAccessDenied } from "../ops/aws-failure.js";
 import { readHistory } from "../ops/history.js";
@@ -41,7 +42,7 @@ export const statusCommand: CommandSpec = {
     const view = { target, table: settings.table, releases: history.releases.slice(0, limit), total: history.releases.length, lease: history.lease };
     const now = Date.now();
     if (json === true) ctx.stdout.write(`${JSON.stringify(statusJson(view, now), null, 2)}\n`);
-    else ctx.stdout.write(statusText(view, now, ctx.stdout.isTTY === true && ctx.env.NO_COLOR === undefined));
+    else ctx.stdout.write(statusText(view, now, wantsColour(ctx.stdout, ctx.env)));
     return ExitCode.ok;
   },
 };

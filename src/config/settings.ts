@@ -2,6 +2,7 @@
 // checked before anything else happens (a bad value is exit 2 with nothing written or run).
 import { parse as parseShellWords } from "shell-quote";
 import { ConfigError } from "../cli/errors.js";
+import type { LogFormat } from "../cli/log.js";
 
 export const DEFAULT_COMMAND = "python manage.py migrate --noinput";
 export const DEFAULT_TABLE = "eb-migrate";
@@ -11,7 +12,6 @@ export const DEFAULT_WAIT_TIMEOUT_SECONDS = 540;
 
 export type Mode = "local" | "ecs";
 export type Fallback = "oldest-instance" | "off";
-export type LogFormat = "text" | "json";
 
 export interface CapacityProviderItem {
   capacityProvider: string;

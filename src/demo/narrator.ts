@@ -1,6 +1,7 @@
 // The demo's voice: scene headings, one line per instance, verdicts and the summary table, on
 // stdout; colour only on a TTY.
 import type { Output } from "../cli/command.js";
+import { wantsColour } from "../cli/log.js";
 import { formatDuration, paint, renderTable, type Cell } from "../ops/table-text.js";
 import type { InstanceRun } from "../sandbox/instance-process.js";
 
@@ -20,7 +21,7 @@ export class Narrator {
     env: NodeJS.ProcessEnv,
     private readonly verbose = false,
   ) {
-    this.colour = out.isTTY === true && env.NO_COLOR === undefined;
+    this.colour = wantsColour(out, env);
   }
 
   heading(n: number, title: string): void {

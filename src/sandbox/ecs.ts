@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { constants as osConstants } from "node:os";
+import { LineSplitter } from "../release/output-tail.js";
 import { AwsError, type JsonService } from "./json-service.js";
 import type { LogStore } from "./logs.js";
 
@@ -248,19 +249,11 @@ export function createEcsService(options: EcsServiceOptions): EcsService {
       detached: true,
     });
     t.process = child;
-    const flushers = [child.stdout, child.stderr].map((stream) => {
-      let buffer = "";
+    const splitters = [child.stdout, child.stderr].map((stream) => {
+      const lines = new LineSplitter(write);
       stream.setEncoding("utf8");
-      stream.on("data", (chunk: string) => {
-        buffer += chunk;
-        const lines = buffer.split("\n");
-        buffer = lines.pop()!;
-        for (const line of lines) write(line.replace(/\r$/, ""));
-      });
-      return () => {
-        if (buffer !== "") write(buffer);
-        buffer = "";
-      };
+      stream.on("data", (chunk: string) => lines.push(chunk));
+      return lines;
     });
     child.on("error", (error) => {
       c.reason = `CannotStartContainerError: ${error.message}`;
@@ -272,7 +265,7 @@ export function createEcsService(options: EcsServiceOptions): EcsService {
     // "close" comes after the process exited and its output ended: no line is lost.
     child.on("close", (code, signal) => {
       if (t.lastStatus === "STOPPED") return;
-      for (const flush of flushers) flush();
+      for (const lines of splitters) lines.end();
       // Docker reports a container killed by a signal as 128 + the signal number.
       c.exitCode = code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0);
       t.stopCode ??= "EssentialContainerExited";

@@ -1,7 +1,7 @@
 // Elastic Beanstalk (Query protocol, API 2010-12-01): DescribeEnvironments,
 // DescribeEnvironmentResources, DescribeInstancesHealth and DescribeConfigurationSettings
 // (the deployed configuration; properties in aws:elasticbeanstalk:application:environment).
-import type { SandboxEnvironment, SandboxInstance } from "./environment.js";
+import { MAX_GROUP_SIZE, type SandboxEnvironment, type SandboxInstance } from "./environment.js";
 import type { FaultInjector } from "./faults.js";
 import type { RequestHandler } from "./http.js";
 import { AwsError } from "./json-service.js";
@@ -158,7 +158,7 @@ function describeConfiguration(env: SandboxEnvironment, p: QueryParams): QueryFi
         DateUpdated: env.deployment.deployedAt,
         OptionSettings: [
           option("aws:autoscaling:asg", "MinSize", "0", "AWSEBAutoScalingGroup"),
-          option("aws:autoscaling:asg", "MaxSize", "100", "AWSEBAutoScalingGroup"),
+          option("aws:autoscaling:asg", "MaxSize", String(MAX_GROUP_SIZE), "AWSEBAutoScalingGroup"),
           option("aws:elasticbeanstalk:command", "DeploymentPolicy", "AllAtOnce"),
           option("aws:elasticbeanstalk:command", "Timeout", "600"),
           option("aws:elasticbeanstalk:environment", "EnvironmentType", "LoadBalanced"),

@@ -14,9 +14,9 @@
 //   (what `/opt/elasticbeanstalk/bin/get-config environment` reads).
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { DEPLOYMENT_DIR } from "../instance/eb-files.js";
 import type { SandboxEnvironment, SandboxInstance } from "./environment.js";
 
-export const DEPLOYMENT_DIR = "opt/elasticbeanstalk/deployment";
 export const STAGING_DIR = "var/app/staging";
 
 async function writeAtomically(path: string, content: string): Promise<void> {

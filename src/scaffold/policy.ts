@@ -9,7 +9,6 @@ export type ResourceKind =
   | "taskDefinition"
   | "task"
   | "logStreams"
-  | "logGroup"
   | "any";
 
 export interface ActionGroup {
@@ -126,11 +125,16 @@ export interface IamPolicy<V> {
   Statement: IamStatement<V>[];
 }
 
+/** The statements of POLICY_ACTIONS that `mode` needs. */
+export function policyGroups(mode: Mode): readonly ActionGroup[] {
+  return POLICY_ACTIONS.filter((g) => g.mode === "both" || g.mode === mode);
+}
+
 /** Builds a policy from POLICY_ACTIONS with the caller's way of naming resources. */
 export function buildPolicy<V>(mode: Mode, arn: (kind: ResourceKind) => V): IamPolicy<V> {
   return {
     Version: "2012-10-17",
-    Statement: POLICY_ACTIONS.filter((g) => g.mode === "both" || g.mode === mode).map((g) => ({
+    Statement: policyGroups(mode).map((g) => ({
       Sid: g.sid,
       Effect: "Allow" as const,
       Action: [...g.actions],
@@ -171,8 +175,6 @@ export function policyDocument(options: PolicyOptions): IamPolicy<string> {
         return `arn:${partition}:ecs:${region}:${account}:task-definition/${family}:*`;
       case "task":
         return `arn:${partition}:ecs:${region}:${account}:task/*`;
-      case "logGroup":
-        return `arn:${partition}:logs:${region}:${account}:log-group:${logGroup}:*`;
       case "logStreams":
         return `arn:${partition}:logs:${region}:${account}:log-group:${logGroup}:log-stream:*`;
       case "any":

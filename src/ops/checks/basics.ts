@@ -1,7 +1,7 @@
 // Checks that need no AWS call: the Node.js version.
+import { MINIMUM_NODE_MAJOR } from "../../scaffold/hook-script.js";
 import { pass, fail, type CheckResult } from "../checklist.js";
 
-export const MINIMUM_NODE_MAJOR = 20;
 
 export function checkNodeVersion(version: string = process.versions.node): CheckResult {
   const major = Number(version.split(".")[0]);

@@ -14,7 +14,7 @@ import { describeError } from "../../cli/errors.js";
 import type { Mode } from "../../config/settings.js";
 import { PARTITION_KEY } from "../../election/table.js";
 import type { Identity } from "../../instance/types.js";
-import { POLICY_ACTIONS } from "../../scaffold/policy.js";
+import { policyGroups } from "../../scaffold/policy.js";
 import { errorCode, isAccessDenied } from "../aws-failure.js";
 import { fail, pass, skip, warn, type CheckResult } from "../checklist.js";
 
@@ -133,7 +133,7 @@ const isNeeded = (action: string, mode: Mode) => {
 
 /** One result per statement of the policy for `mode`, each listing what was denied. */
 export async function checkPermissions(ctx: ProbeContext, mode: Mode): Promise<CheckResult[]> {
-  const groups = POLICY_ACTIONS.filter((g) => g.mode === "both" || g.mode === mode);
+  const groups = policyGroups(mode);
   return await Promise.all(
     groups.map(async (group) => {
       const outcomes = await Promise.all(group.actions.map(async (a) => [a, await probe(a, ctx)] as const));
