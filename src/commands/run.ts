@@ -5,12 +5,13 @@ import { createClients, type CallCounter } from "../aws/clients.js";
 import type { CommandSpec } from "../cli/command.js";
 import { EbMigrateError, ExitCode } from "../cli/errors.js";
 import { createLogger, formatJson, streamSink, type LogSink } from "../cli/log.js";
-import { resolveSettings } from "../config/settings.js";
+import { DEFAULT_COMMAND, resolveSettings, splitCommand } from "../config/settings.js";
 import { LeaseStore } from "../election/lease.js";
 import { checkEcsSettings } from "../ecs/settings-check.js";
 import { runEcsRelease } from "../ecs/run-task.js";
 import { groupOf, holderState, inServiceMembers, oldestInstance } from "../instance/auto-scaling.js";
 import { discoverDeployment, discoverIdentity, instanceMetadata } from "../instance/identity.js";
+import { planDbLock } from "../release/db-lock/plan.js";
 import type { ExecutionResult } from "../release/execution.js";
 import { runLocalCommand } from "../release/local-command.js";
 import { ReleaseStore } from "../release/record.js";
@@ -53,6 +54,13 @@ export const runCommand: CommandSpec = {
       const deployment = await discoverDeployment(root);
       log.info(`release ${deployment.key} of ${identity.environmentName} (${identity.environmentId}), ${settings.mode} mode`, { state: "start" });
       const argv = await resolveCommand(settings, ctx.env, root);
+      // ecs mode: the ECS flow wraps its container command itself (dbLockedArgv).
+      const dbLock =
+        settings.mode === "local"
+          ? await planDbLock(settings, argv, { environment: identity.environmentName, instance: identity.instanceId, deployment: deployment.key }, async () =>
+              (await resolveCommand({ ...settings, command: splitCommand(DEFAULT_COMMAND), commandIsDefault: true, shell: false }, ctx.env, root))[0]!,
+            )
+          : undefined;
       const redact = createRedactor(ctx.env);
       const bundle = bundleFile();
       const supervisor = bundle ? { execPath: process.execPath, script: bundle } : undefined;
@@ -76,7 +84,9 @@ export const runCommand: CommandSpec = {
         },
         execute: async ({ existingTaskArn, fence, deadline, hooks }) => {
           if (settings.mode === "local") {
-            return await runLocalCommand({ argv, shell: settings.shell, cwd: ctx.cwd, env: ctx.env, clock, deadline, signal: ctx.signal, fence, hooks, redact, ...(supervisor ? { supervisor } : {}) });
+            const local = { cwd: ctx.cwd, env: ctx.env, clock, deadline, signal: ctx.signal, fence, redact, ...(supervisor ? { supervisor } : {}) };
+            if (!dbLock) return await runLocalCommand({ ...local, argv, shell: settings.shell, hooks });
+            return dbLock.annotate(await runLocalCommand({ ...local, argv: dbLock.argv, shell: false, hooks: dbLock.hooks(hooks, log.child({ role: "leader" })) }));
           }
           // A lost lease stops our wait, never the task: the new leader waits on the same task.
           const fenced = new Promise<ExecutionResult>((resolve) =>

@@ -12,6 +12,7 @@ export const DEFAULT_WAIT_TIMEOUT_SECONDS = 540;
 
 export type Mode = "local" | "ecs";
 export type Fallback = "oldest-instance" | "off";
+export type DbLock = "auto" | "on" | "off";
 
 export interface CapacityProviderItem {
   capacityProvider: string;
@@ -32,6 +33,10 @@ export interface Settings {
   waitTimeoutSeconds: number;
   fallback: Fallback;
   disabled: boolean;
+  /** The database lock around the command: auto = for Django migrate only (see release/db-lock/). */
+  dbLock: DbLock;
+  /** The Django DATABASES alias the lock is taken on. */
+  dbAlias: string;
   logFormat: LogFormat;
   debug: boolean;
   ecs: {
@@ -116,6 +121,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: "WAIT_TIMEOUT_SECONDS", flag: "wait-timeout-seconds", default: String(DEFAULT_WAIT_TIMEOUT_SECONDS), allowed: "a whole number from 1 to 86400", description: "How long any instance waits for the release (followers) or the command (leader) before exit 3. Keep it below EB's command timeout (600 s by default).", parse: int(1, 86400) },
   { name: "FALLBACK", flag: "fallback", default: "oldest-instance", allowed: "oldest-instance or off", description: "When the table cannot be used: the oldest InService instance of the Auto Scaling group runs the command, or (off) every instance exits 4.", parse: oneOf("oldest-instance", "off") },
   { name: "DISABLED", flag: "disabled", default: "false", allowed: "true or false", description: "Skip everything and exit 0 (an escape hatch for one deployment).", parse: bool },
+  { name: "DB_LOCK", flag: "db-lock", default: "auto", allowed: "auto, on or off", description: "Run the command holding a database lock taken through Django's connection (PostgreSQL advisory lock, MySQL GET_LOCK), so no two migrations touch one database at once. auto: for `<python> manage.py migrate …` only; on: for any command (it runs as a child of the lock holder).", parse: oneOf("auto", "on", "off") },
+  { name: "DB_ALIAS", flag: "db-alias", default: "default", allowed: "a key of Django's DATABASES", description: "The database the lock is taken on; point it at a direct connection when the default one goes through PgBouncer in transaction mode.", parse: (raw) => (/^[A-Za-z0-9_.-]+$/.test(raw.trim()) ? raw.trim() : new Invalid()) },
   { name: "LOG_FORMAT", flag: "log-format", default: "text", allowed: "text or json", description: "Log lines as text or as JSON lines.", parse: oneOf("text", "json") },
   { name: "DEBUG", flag: "debug", default: "false", allowed: "true or false", description: "Also log every decision and AWS call.", parse: bool },
   { name: "ECS_CLUSTER", flag: "ecs-cluster", default: undefined, allowed: "a cluster name or ARN", description: "ecs mode: the cluster to run the task in.", parse: nonEmpty },
@@ -180,6 +187,8 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: FlagValues = {}):
     waitTimeoutSeconds: get<number>("WAIT_TIMEOUT_SECONDS"),
     fallback: get<Fallback>("FALLBACK"),
     disabled: get<boolean>("DISABLED"),
+    dbLock: get<DbLock>("DB_LOCK"),
+    dbAlias: get<string>("DB_ALIAS"),
     logFormat: get<LogFormat>("LOG_FORMAT"),
     debug: get<boolean>("DEBUG"),
     ecs: {

@@ -1,5 +1,6 @@
 // What running the release command produced, whichever way it ran (local child or ECS task):
 // one result shape for success and failure, like execa's.
+import type { DbLockReport } from "./db-lock/watch.js";
 
 export interface ExecutionResult {
   /** Exit code of the command (local) or of the chosen container (ecs); null when none. */
@@ -16,6 +17,8 @@ export interface ExecutionResult {
   detail?: string;
   /** ecs: the task that ran. */
   taskArn?: string;
+  /** The database lock the command ran under (release/db-lock/), when it ran under one. */
+  dbLock?: DbLockReport;
 }
 
 export interface ExecutionHooks {

@@ -6,6 +6,7 @@ import type { Clock } from "../runtime/clock.js";
 import { num, str, strList, toAttribute, toAttributes } from "../election/attributes.js";
 import { classifyDynamoError } from "../election/dynamo-errors.js";
 import { tableError } from "../election/lease.js";
+import type { DbLockReport } from "./db-lock/watch.js";
 import { PARTITION_KEY, releaseKey, RELEASE_HISTORY_DAYS, TTL_ATTRIBUTE } from "../election/table.js";
 
 export type ReleaseStatus = "running" | "succeeded" | "failed";
@@ -32,6 +33,8 @@ export interface ReleaseRecord {
   reason?: string;
   outputTail?: string[];
   taskArn?: string;
+  /** The database lock the command ran under: whether the leader waited for it, how long, for whom. */
+  dbLock?: DbLockReport;
 }
 
 export interface ReleaseOutcome {
@@ -40,6 +43,7 @@ export interface ReleaseOutcome {
   reason?: string;
   durationMs: number;
   outputTail: string[];
+  dbLock?: DbLockReport;
 }
 
 export class ReleaseStore {
@@ -114,6 +118,12 @@ export class ReleaseStore {
       update += ", reason = :r";
       values[":r"] = { S: outcome.reason };
     }
+    for (const [name, value] of Object.entries(dbLockAttributes(outcome.dbLock))) {
+      const attribute = toAttribute(value);
+      if (!attribute) continue;
+      update += `, ${name} = :${name}`;
+      values[`:${name}`] = attribute;
+    }
     return this.conditionalUpdate(record, update, values, (now) => now.status === outcome.status && now.finishedAt === finishedAt);
   }
 
@@ -173,7 +183,22 @@ function recordToPlain(r: ReleaseRecord) {
     reason: r.reason,
     outputTail: r.outputTail,
     taskArn: r.taskArn,
+    ...dbLockAttributes(r.dbLock),
   };
+}
+
+/** The lock report as flat attributes (the records stay flat). */
+function dbLockAttributes(report: DbLockReport | undefined) {
+  if (!report) return {};
+  return { dbLockName: report.lock, dbLockAcquired: report.acquired, dbLockWaitedMs: Math.round(report.waitedMs), dbLockHeldBy: report.heldBy, dbLockNone: report.noLock };
+}
+
+function dbLockFromItem(item: Record<string, AttributeValue>): DbLockReport | undefined {
+  const waitedMs = num(item, "dbLockWaitedMs");
+  if (waitedMs === undefined) return undefined;
+  const [lock, heldBy, noLock] = [str(item, "dbLockName"), str(item, "dbLockHeldBy"), str(item, "dbLockNone")];
+  const acquired = item.dbLockAcquired;
+  return { acquired: acquired !== undefined && "BOOL" in acquired && acquired.BOOL === true, waitedMs, ...(lock ? { lock } : {}), ...(heldBy ? { heldBy } : {}), ...(noLock ? { noLock } : {}) };
 }
 
 export function releaseFromItem(item: Record<string, AttributeValue>): ReleaseRecord {
@@ -198,5 +223,6 @@ export function releaseFromItem(item: Record<string, AttributeValue>): ReleaseRe
     reason: str(item, "reason"),
     outputTail: strList(item, "outputTail"),
     taskArn: str(item, "taskArn"),
+    dbLock: dbLockFromItem(item),
   };
 }

@@ -235,6 +235,7 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
         ...(reason ? { reason } : {}),
         durationMs: result.durationMs,
         outputTail: result.outputTail,
+        ...(result.dbLock ? { dbLock: result.dbLock } : {}),
       }),
     );
     if (!written) {
@@ -393,7 +394,10 @@ async function fallback(deps: RunnerDeps, why: string): Promise<RunOutcome> {
 /** One line, reason first (timeout, signal, exit code), then the command. */
 export function failureReason(result: ExecutionResult, settings: Settings): string {
   const what = settings.mode === "ecs" ? `ECS task${result.taskArn ? ` ${result.taskArn}` : ""}` : `"${settings.commandText}"`;
-  if (result.timedOut) return `timed out after ${settings.waitTimeoutSeconds} s (EB_MIGRATE_WAIT_TIMEOUT_SECONDS): ${what} was stopped`;
+  if (result.timedOut) {
+    const lock = result.dbLock && !result.dbLock.acquired && !result.dbLock.noLock ? ` while waiting for the database lock held by ${result.dbLock.heldBy ?? "another session"}` : "";
+    return `timed out after ${settings.waitTimeoutSeconds} s (EB_MIGRATE_WAIT_TIMEOUT_SECONDS): ${what} was stopped${lock}`;
+  }
   if (result.interrupted) return `interrupted by ${result.interrupted}: ${what} was stopped`;
   if (result.signal) return `killed by ${result.signal}: ${what}`;
   if (result.exitCode === null) return `${what} ended without an exit code${result.detail ? ` (${result.detail})` : ""}`;

@@ -11,7 +11,7 @@ import { BUNDLE } from "../support/fleet.js";
 describe("resolveSettings", () => {
   it("has defaults for everything a local deploy needs", () => {
     const s = resolveSettings({});
-    expect(s).toMatchObject({ mode: "local", table: "eb-migrate", leaseSeconds: 30, waitTimeoutSeconds: 540, fallback: "oldest-instance", disabled: false, shell: false });
+    expect(s).toMatchObject({ mode: "local", table: "eb-migrate", leaseSeconds: 30, waitTimeoutSeconds: 540, fallback: "oldest-instance", disabled: false, shell: false, dbLock: "auto", dbAlias: "default" });
     expect(s.command).toEqual(["python", "manage.py", "migrate", "--noinput"]);
     expect(s.commandText).toBe(DEFAULT_COMMAND);
   });
@@ -31,6 +31,8 @@ describe("resolveSettings", () => {
     [{ EB_MIGRATE_LEASE_SECONDS: "60", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "60" }, /WAIT_TIMEOUT_SECONDS=60 must be greater than EB_MIGRATE_LEASE_SECONDS=60/],
     [{ EB_MIGRATE_LEASE_SECOND: "10" }, /EB_MIGRATE_LEASE_SECOND is not an eb-migrate setting \(did you mean EB_MIGRATE_LEASE_SECONDS\?\)/],
     [{ EB_MIGRATE_COMMAND: "python manage.py migrate && echo done" }, /uses shell syntax \(&&\); set EB_MIGRATE_SHELL=true/],
+    [{ EB_MIGRATE_DB_LOCK: "always" }, /^EB_MIGRATE_DB_LOCK="always" is not valid: expected auto, on or off$/],
+    [{ EB_MIGRATE_DB_ALIAS: "my alias" }, /^EB_MIGRATE_DB_ALIAS="my alias" is not valid: expected a key of Django's DATABASES$/],
     [{ EB_MIGRATE_ECS_LAUNCH_TYPE: "FARGATE", EB_MIGRATE_ECS_CAPACITY_PROVIDER_STRATEGY: "FARGATE_SPOT:1" }, /exclude each other/],
   ])("%j is refused", (env, message) => {
     let error: unknown;
