@@ -44,6 +44,7 @@ export function statusJson(view: StatusView, nowMs: number): unknown {
       exitCode: r.exitCode ?? null,
       reason: r.reason ?? null,
       outputTail: r.outputTail ?? [],
+      dbLock: r.dbLock ?? null,
     })),
   };
 }
@@ -67,6 +68,10 @@ export function statusText(view: StatusView, nowMs: number, colour: boolean): st
       { text: r.startedAt ? relativeTime(Date.parse(r.startedAt), nowMs) : "-" },
     ]);
     lines.push(renderTable(["deployment", "version", "leader", "election", "result", "attempt", "duration", "started"], rows, colour));
+    for (const r of view.releases) {
+      const note = dbLockNote(r);
+      if (note) lines.push(`${r.deploymentId ?? shortKey(r.deploymentKey)}: ${note}`);
+    }
     if (view.total > view.releases.length) lines.push(paint(`(${view.total - view.releases.length} older releases not shown; raise --limit)`, "dim", colour));
   }
   return `${lines.join("\n")}\n`;
@@ -78,6 +83,16 @@ function leaseLine(lease: LeaseRecord | undefined, nowMs: number, colour: boolea
   const stale = lease.renewedAt && nowMs - Date.parse(lease.renewedAt) > lease.leaseSeconds * 1000;
   const note = stale ? paint(` — not renewed within its ${lease.leaseSeconds} s lease: the next instance takes it over`, "warn", colour) : "";
   return `Lease: held by ${paint(lease.holder, "warn", colour)} (fencing token ${lease.fencingToken}${lease.deploymentKey ? `, deployment ${lease.deploymentKey}` : ""}${age})${note}`;
+}
+
+/** Only the releases whose leader had to wait for the database lock (or got none) say anything. */
+function dbLockNote(r: ReleaseRecord): string | undefined {
+  const lock = r.dbLock;
+  if (!lock) return undefined;
+  if (lock.noLock) return `no database lock (${lock.noLock})`;
+  if (lock.waitedMs === 0 && lock.acquired) return undefined;
+  const who = lock.heldBy ? ` held by ${lock.heldBy}` : "";
+  return lock.acquired ? `the leader waited ${formatDuration(lock.waitedMs)} for the database lock${who}` : `the leader was still waiting for the database lock${who} after ${formatDuration(lock.waitedMs)}`;
 }
 
 function shortKey(key: string): string {
