@@ -1,48 +1,27 @@
 // Two Elastic Beanstalk environments (a web and a worker tier) on one database deploy the same
 // release at once, 3 instances each: each elects its own leader, and only the database lock
 // keeps the two leaders' migrations apart. With EB_MIGRATE_DB_LOCK=off the damage shows.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Sandbox } from "../../src/sandbox/index.js";
-import { countSeedRows, djangoEnv, duplicateMigrationRows, migrateCommand, runManagePy, copyDjangoApp } from "../support/django.js";
-import { describeRuns, runFleet, stageDjangoApp, type InstanceRun } from "../support/fleet.js";
+import { countSeedRows, djangoEnv, duplicateMigrationRows } from "../support/django.js";
+import { deployBoth, environmentOf, migrateToInitial, twoEnvironments } from "../support/environments.js";
+import { describeRuns } from "../support/fleet.js";
 import { runCli } from "../ops/cli.js";
 import { perTestResources } from "../support/resources.js";
 import type { TestDatabase } from "../support/postgres.js";
 
 const resources = perTestResources();
 
-/** The web tier's sandbox and the worker tier's, sharing one lease table (two environment ids). */
-async function twoEnvironments(properties: Record<string, string>): Promise<[Sandbox, Sandbox]> {
-  const environmentProperties = { EB_MIGRATE_COMMAND: migrateCommand(), EB_MIGRATE_LEASE_SECONDS: "10", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "120", ...properties };
-  const web = await resources.sandbox({ instances: 3, environmentName: "shop-web", environmentProperties });
-  const worker = await resources.sandbox({ instances: 3, environmentName: "shop-worker", environmentProperties, dynamodbEndpoint: web.endpoints.dynamodbUpstream });
-  for (const s of [web, worker]) await s.deploy({ versionLabel: "v2" });
-  return [web, worker];
-}
-
-/** The database of a running app: 0001 applied; the release brings the data migration 0002 and 0003. */
 async function runningAppDatabase(): Promise<TestDatabase> {
   const db = await resources.database("twoenv");
-  const scratch = await mkdtemp(join(tmpdir(), "eb-migrate-twoenv-"));
-  const previous = await runManagePy(await copyDjangoApp(join(scratch, "app")), ["migrate", "shop", "0001", "--noinput"], djangoEnv(db));
-  await rm(scratch, { recursive: true, force: true });
-  expect(previous.exitCode, previous.stderr).toBe(0);
+  await migrateToInitial(djangoEnv(db));
   return db;
-}
-
-async function deployBoth(sandboxes: Sandbox[], env: Record<string, string>): Promise<InstanceRun[]> {
-  const instances = sandboxes.flatMap((s) => s.state().instances);
-  for (const i of instances) await stageDjangoApp(i);
-  return await runFleet(instances, (i) => ({ cwd: `${i.env.EB_MIGRATE_ROOT}/var/app/staging`, env }));
 }
 
 describe("two environments, one database", () => {
   it("the data migration applies once; one leader waits for the other's database lock, naming it", async () => {
     const db = await runningAppDatabase();
-    const sandboxes = await twoEnvironments({});
+    const sandboxes = await twoEnvironments(resources, {});
     // Long enough that the second leader asks for the lock while the first holds it.
     const runs = await deployBoth(sandboxes, { ...djangoEnv(db), MIGRATE_SLEEP_SECONDS: "6" });
     const detail = describeRuns(runs);
@@ -55,13 +34,13 @@ describe("two environments, one database", () => {
     const waited = leaders.filter((r) => /waiting for the database lock/.test(r.output));
     expect(waited, detail).toHaveLength(1);
     const other = leaders.find((r) => r !== waited[0])!;
-    const otherEnv = sandboxes.find((s) => s.state().instances.some((i) => i.id === other.id))!.state().environment.name;
+    const otherEnv = environmentOf(sandboxes, other.id).state().environment.name;
     expect(waited[0]!.output).toMatch(new RegExp(`waiting for the database lock \\(PostgreSQL advisory lock \\d+\\), held by eb-migrate ${otherEnv} ${other.id} v2`));
     expect(waited[0]!.output).toMatch(/took the database lock \(PostgreSQL advisory lock \d+\) after waiting \d+(\.\d)? s/);
     expect(waited[0]!.output).toContain("No migrations to apply.");
 
     // The release record and `status` say the leader waited, and for whom.
-    const waitedSandbox = sandboxes.find((s) => s.state().instances.some((i) => i.id === waited[0]!.id))!;
+    const waitedSandbox = environmentOf(sandboxes, waited[0]!.id);
     const status = await runCli(["status", "--json"], waitedSandbox.state().instances[0]!.env);
     const release = (JSON.parse(status.stdout) as { releases: { dbLock: { acquired: boolean; waitedMs: number; heldBy: string } | null }[] }).releases[0];
     expect(release?.dbLock).toMatchObject({ acquired: true, heldBy: expect.stringContaining(`eb-migrate ${otherEnv} ${other.id}`) });
@@ -72,7 +51,7 @@ describe("two environments, one database", () => {
 
   it("negative control: with EB_MIGRATE_DB_LOCK=off both leaders apply the data migration", async () => {
     const db = await runningAppDatabase();
-    const sandboxes = await twoEnvironments({ EB_MIGRATE_DB_LOCK: "off" });
+    const sandboxes = await twoEnvironments(resources, { EB_MIGRATE_DB_LOCK: "off" });
     // The fixture's barrier holds both leaders after planning until both have planned.
     const barrier = { MIGRATE_BARRIER_DIR: join(sandboxes[0]!.baseDir, "barrier"), MIGRATE_BARRIER_PARTIES: "2" };
     const runs = await deployBoth(sandboxes, { ...djangoEnv(db), ...barrier, MIGRATE_SLEEP_SECONDS: "1" });

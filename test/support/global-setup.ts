@@ -121,7 +121,7 @@ function checkDjango(): void {
   }
 }
 
-function runTool(command: string, argv: string[], cwd: string): Promise<void> {
+export function runTool(command: string, argv: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -135,7 +135,7 @@ function runTool(command: string, argv: string[], cwd: string): Promise<void> {
   });
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

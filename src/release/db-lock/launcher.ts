@@ -58,6 +58,7 @@ if v == "postgresql":
     lock = "PostgreSQL advisory lock %d" % K
 elif v == "mysql":
     take = lambda: q("SELECT GET_LOCK(%s, 0)", [N])[0][0] == 1
+    # MySQL has no application_name: the holder is its connection as the processlist shows it.
     def who():
         for r in q("SELECT ID, USER, HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = IS_USED_LOCK(%s)", [N]):
             return "connection %s (%s@%s, connected for %s s)" % r
