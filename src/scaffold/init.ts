@@ -7,6 +7,8 @@ import { ConfigError } from "../cli/errors.js";
 import { ENV_PREFIX } from "../config/settings.js";
 import type { InstanceBundle } from "./bundle.js";
 import { EBEXTENSION_PATH, ebextensionConfig } from "./ebextension.js";
+import { existingRunnersError, findExistingRunners, formatExistingRunners, type ExistingRunner } from "./existing-runners.js";
+import { fileDiff } from "./init-diff.js";
 import { BUNDLE_PATH, CONTAINER_COMMAND_SCRIPT_PATH, HOOK_PATH, hookScript, LOG_FILE } from "./hook-script.js";
 
 export const MANIFEST_PATH = ".platform/eb-migrate/manifest.json";
@@ -19,6 +21,8 @@ export interface InitOptions {
   containerCommands: boolean;
   resources: boolean;
   bundle: InstanceBundle;
+  /** Write eb-migrate's files even though something else in the app runs migrate (existing-runners.ts). */
+  keepExisting?: boolean;
 }
 
 export interface PlannedFile {
@@ -44,6 +48,10 @@ export interface InitResult {
   leftovers: string[];
   options: Pick<InitOptions, "containerCommands" | "resources">;
   version: string;
+  /** What else runs migrate in the app (kept only with --keep-existing; a dry run lists them too). */
+  existingRunners: ExistingRunner[];
+  /** --dry-run: the diff of each existing file init would change. */
+  diffs: { path: string; diff: string }[];
 }
 
 interface Manifest {
@@ -72,11 +80,14 @@ export function planFiles(options: Pick<InitOptions, "containerCommands" | "reso
 
 export async function runInit(options: InitOptions): Promise<InitResult> {
   await assertDjangoProject(options.dir);
+  const existingRunners = await findExistingRunners(options.dir);
+  if (existingRunners.length > 0 && !options.keepExisting && !options.dryRun) throw existingRunnersError(existingRunners);
   const manifest = await readManifest(options.dir);
   const recorded: Record<string, string> = { ...manifest?.files };
   const outcomes: FileOutcome[] = [];
   const writes: PlannedFile[] = [];
   const chmods: string[] = [];
+  const diffs: { path: string; diff: string }[] = [];
 
   const files = planFiles(options);
   for (const file of files) {
@@ -89,6 +100,7 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
       continue;
     }
     const current = sha256(existing.content);
+    if (options.dryRun && current !== wanted) diffs.push({ path: file.path, diff: fileDiff(file.path, existing.content, file.content) });
     if (current === wanted) {
       const needsExec = file.executable && (existing.mode & 0o111) === 0;
       outcomes.push(needsExec ? { path: file.path, action: "update", note: "made executable" } : { path: file.path, action: "unchanged" });
@@ -129,6 +141,8 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
     leftovers,
     options: { containerCommands: options.containerCommands, resources: options.resources },
     version: options.bundle.version,
+    existingRunners,
+    diffs,
   };
 }
 
@@ -196,6 +210,10 @@ export function formatInitReport(result: InitResult): string {
   const out = [`eb-migrate ${result.version} init${result.dryRun ? " --dry-run (nothing written)" : ""} in ${result.dir}`, ...lines];
   if (result.outcomes.some((o) => o.action === "kept")) {
     out.push("", "Kept files differ from what this version writes; compare them, or run again with --force to replace them.");
+  }
+  for (const { diff } of result.diffs) out.push("", diff.trimEnd());
+  if (result.existingRunners.length > 0) {
+    out.push("", `Also running migrate in this app${result.dryRun ? " (init stops here unless --keep-existing)" : " (kept: --keep-existing)"}:`, formatExistingRunners(result.existingRunners));
   }
   for (const path of result.leftovers) {
     out.push(

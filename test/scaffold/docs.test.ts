@@ -25,6 +25,6 @@ describe("README.md", () => {
   });
 
   it("documents every init option", () => {
-    for (const flag of ["--dir", "--dry-run", "--force", "--container-commands", "--no-resources"]) expect(doc).toContain(`| \`${flag}`);
+    for (const flag of ["--dir", "--dry-run", "--force", "--container-commands", "--no-resources", "--keep-existing"]) expect(doc).toContain(`| \`${flag}`);
   });
 });
