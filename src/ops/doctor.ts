@@ -11,6 +11,7 @@ import { checkAutoScaling } from "./checks/auto-scaling.js";
 import { checkNodeVersion } from "./checks/basics.js";
 import { checkCommand } from "./checks/command.js";
 import { checkEcs } from "./checks/ecs.js";
+import { checkExistingRunners } from "./checks/existing-runners.js";
 import { checkPermissions } from "./checks/permissions.js";
 import { checkTable } from "./checks/table.js";
 
@@ -74,6 +75,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     add(...ecs.results);
     logGroup = ecs.logGroup;
   }
+  add(await checkExistingRunners(input.appDir));
 
   if (identity) {
     const applicationName = await clients.elasticBeanstalk

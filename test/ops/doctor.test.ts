@@ -1,6 +1,6 @@
 // `eb-migrate doctor` against the sandbox: all good, then one fault at a time (AccessDenied on
 // one operation, a missing table, no manage.py, ecs settings), each failing with its fix.
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
@@ -48,6 +48,18 @@ describe("eb-migrate doctor", () => {
     const items = (await dynamodb.send(new ScanCommand({ TableName: "eb-migrate" }))).Items ?? [];
     dynamodb.destroy();
     expect(items.filter((i) => i.pk?.S?.startsWith("doctor#"))).toEqual([]);
+  });
+
+  it("reports other migrate runners in the deployed app, as init does", async () => {
+    const staging = await mkdtemp(join(tmpdir(), "eb-migrate-doctor-staging-"));
+    await writeFile(join(staging, "manage.py"), "# a Django project\n");
+    await mkdir(join(staging, ".ebextensions"));
+    await writeFile(join(staging, ".ebextensions", "django.config"), "container_commands:\n  01_migrate:\n    command: python manage.py migrate --noinput\n    leader_only: true\n");
+    const out = await runCli(["doctor"], env, { cwd: staging });
+    expect(out.stdout).toMatch(/^WARN other migrate runners: 1 in .*: \.ebextensions\/django\.config:3 container_commands "01_migrate" runs migrate \(leader_only: true\)$/m);
+    expect(out.stdout).toMatch(/fix: remove the "01_migrate" entry from \.ebextensions\/django\.config/);
+    const clean = await doctor();
+    expect(clean.stdout).toMatch(/^PASS other migrate runners: none in /m);
   });
 
   it("a denied dynamodb:PutItem fails the lease-table permissions with the fix", async () => {
