@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { chown, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, runTool } from "./global-setup.js";
+import { freePort, runTool } from "../../src/dev/postgres-cluster.js";
 
 const INSTALL_HINT = "On Debian/Ubuntu: apt-get install mariadb-server python3-mysqldb (or run .ci/run, which installs them)";
 

@@ -4,12 +4,9 @@ import pg from "pg";
 import type { QueryResultRow } from "pg";
 import { inject } from "vitest";
 
-/** How to reach the test run's PostgreSQL server (trust auth, no password). */
-export interface PostgresServer {
-  host: string;
-  port: number;
-  user: string;
-}
+import type { PostgresServer } from "../../src/dev/postgres-cluster.js";
+
+export type { PostgresServer };
 
 declare module "vitest" {
   export interface ProvidedContext {
