@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { seededRandom } from "../sandbox/faults.js";
 import { markdownTable, median, textTable, type RowSummary } from "./report.js";
+import { stopChaosPostgres } from "./database.js";
 import { ROWS } from "./scenarios.js";
 
 const USAGE = "usage: node dist/chaos.cjs [--quick] [--rows id,id] [--runs N] [--seed N] [--out DIR]";
@@ -64,10 +65,12 @@ async function main(): Promise<number> {
   return total === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`chaos: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(2);
-  },
-);
+main()
+  .finally(stopChaosPostgres)
+  .then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`chaos: ${(error as Error).stack ?? String(error)}\n`);
+      process.exit(2);
+    },
+  );

@@ -1,9 +1,11 @@
 // The fault matrix: one row per fault, each a function that plays one run against a fresh
 // sandbox and returns the invariant violations and how long the run took to complete.
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
+import { join } from "node:path";
 import { Harness, sleep, type HarnessOptions } from "./harness.js";
 import { signalGroup, type ProcessExit } from "./fleet.js";
-import { checkRun, type Violation } from "./invariants.js";
+import { chaosPostgres, writeChaosDjangoProject } from "./database.js";
+import { checkLeaseReleased, checkRun, type Violation } from "./invariants.js";
 
 export interface RunContext {
   bundle: string;
@@ -224,6 +226,13 @@ export const ROWS: Row[] = [
       ),
   },
   {
+    id: "two-environments-one-database",
+    fault: "two environments (3 instances each) deploy at once on one database; half the runs a leader is SIGKILLed",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) => twoEnvironmentsOneDatabase(ctx),
+  },
+  {
     id: "ecs-task-lost",
     fault: "ECS mode: leader's instance terminated while its task runs",
     runs: 5,
@@ -276,5 +285,50 @@ async function registerEcs(h: Harness): Promise<void> {
     );
   } finally {
     ecs.destroy();
+  }
+}
+
+/**
+ * A web and a worker tier deployed at once: two sandboxes (two environment ids, one lease table),
+ * each electing its own leader, both running the marker command under the database lock
+ * (EB_MIGRATE_DB_LOCK=on, through a minimal Django project on PostgreSQL). Both write one marker
+ * file, so "never two at once" is checked across the environments: only the lock keeps them apart.
+ */
+async function twoEnvironmentsOneDatabase(ctx: RunContext): Promise<RunResult> {
+  const server = await chaosPostgres();
+  const common = { bundle: ctx.bundle, faultSeed: ctx.seed, instances: 3, sleepSeconds: 1 };
+  const web = await Harness.start({ ...common, properties: { EB_MIGRATE_DB_LOCK: "on" }, sandbox: { environmentName: "shop-web" } });
+  let worker: Harness | undefined;
+  try {
+    worker = await Harness.start({
+      ...common,
+      properties: { EB_MIGRATE_DB_LOCK: "on", EB_MIGRATE_COMMAND: `sh ${web.marker.script}` },
+      sandbox: { environmentName: "shop-worker", dynamodbEndpoint: web.sandbox.endpoints.dynamodbUpstream },
+    });
+    const project = await writeChaosDjangoProject(join(web.dir, "django"), server);
+    const t0 = Date.now();
+    const tiers: [Harness, string][] = [[web, "d1-web"], [worker, "d1-worker"]];
+    for (const [h, deployment] of tiers) for (const i of h.instances()) h.spawn(i, deployment, { cwd: project.dir, env: project.env });
+    if (ctx.random() < 0.5) {
+      const [h] = tiers[Math.floor(ctx.random() * 2)]!;
+      await h.waitFor((_p, l) => l.state === "running", 20_000);
+      await sleep(Math.floor(ctx.random() * 1500));
+      const victim = h.runningLeader();
+      if (victim) h.killProcess(victim);
+    }
+    const [webExits, workerExits] = [await web.allDone(), await worker.allDone()];
+    const [webSeen, workerSeen] = [await web.observe(webExits), await worker.observe(workerExits)];
+    const violations = [
+      ...checkRun({ exits: [...webSeen.exits, ...workerSeen.exits], markers: webSeen.markers, leaseHolder: undefined }),
+      ...checkLeaseReleased(webSeen),
+      ...checkLeaseReleased(workerSeen),
+      ...survivorsSucceed(webExits, web),
+      ...survivorsSucceed(workerExits, worker),
+    ];
+    if (violations.length > 0 && process.env.CHAOS_VERBOSE) process.stderr.write(`markers: ${JSON.stringify(webSeen.markers)}\n${[...webExits, ...workerExits].map((e) => `--- ${e.instance} ${e.deployment} exit=${e.exitCode}\n${e.lines.map((l) => l.msg).join("\n")}\n${e.text}`).join("\n")}\n`);
+    return { violations, completionMs: Math.max(...[...webExits, ...workerExits].map((e) => e.exitedAt)) - t0 };
+  } finally {
+    await worker?.stop();
+    await web.stop();
   }
 }

@@ -31,6 +31,16 @@ describe("chaos, quick subset", () => {
     expect(readFileSync(join(out, "chaos-table.md"), "utf8")).toMatch(/\| leader process SIGKILLed at a random point \| 2 \| 0 \|/);
   }, 60_000);
 
+  it("two environments on one database: no two commands at once across the environments", () => {
+    const row = "two-environments-one-database";
+    // Under vitest the chaos run uses the test PostgreSQL server (EB_MIGRATE_TEST_PG* in its environment).
+    const run = spawnSync(process.execPath, [CHAOS, "--rows", row, "--runs", "2", "--out", out], { encoding: "utf8", timeout: 85_000 });
+    const detail = `${run.stdout}\n${run.stderr}`;
+    const results = JSON.parse(readFileSync(join(out, "chaos-results.json"), "utf8")) as ChaosResults;
+    expect(results.rows.map((r) => [r.id, r.runs, r.violations, r.examples]), detail).toEqual([[row, 2, 0, []]]);
+    expect(run.status, detail).toBe(0);
+  }, 90_000);
+
   it("rejects an unknown row with exit 2, naming the known ones", () => {
     const run = spawnSync(process.execPath, [CHAOS, "--rows", "no-such-row", "--out", out], { encoding: "utf8" });
     expect(run.status).toBe(2);

@@ -149,6 +149,27 @@ describe("the launcher on PostgreSQL", () => {
     expect(holder.events().map((e) => e.event)).toEqual(["acquired"]);
   });
 
+  it("a child command does not outlive a SIGKILLed launcher (and with it the lock)", async () => {
+    const pidFile = join(work, "child.pid");
+    const holder = launch(["/bin/sh", "-c", `echo $$ > ${pidFile}; exec sleep 60`], {}, CONTEXT, false);
+    await holder.waitFor(/"event": "acquired"/);
+    let child = 0;
+    while (!(child = Number((await readFile(pidFile, "utf8").catch(() => "")).trim()))) await new Promise((r) => setTimeout(r, 20));
+    holder.child.kill("SIGKILL");
+    await holder.done;
+    const alive = () => {
+      try {
+        process.kill(child, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 250 && alive(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(alive()).toBe(false);
+    expect(await lockHolders()).toEqual([]);
+  });
+
   it("an unreachable database: exit 1 with Django's own error", async () => {
     const server = postgresServer();
     const result = await launch(MIGRATE, { DATABASE_URL: `postgres://${server.user}@127.0.0.1:1/${db.name}` }).done;

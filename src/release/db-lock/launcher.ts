@@ -88,7 +88,14 @@ if mode == "migrate":
         sys.stderr.write("CommandError: %s\n" % e)
         sys.exit(1)
 else:
-    p = subprocess.Popen(cmd)
+    def orphan_guard():
+        # The child dies with us (Linux PR_SET_PDEATHSIG): it must not outlive the lock.
+        try:
+            import ctypes
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+        except Exception:
+            pass
+    p = subprocess.Popen(cmd, preexec_fn=orphan_guard)
     for n in (signal.SIGTERM, signal.SIGINT):
         signal.signal(n, lambda n, f: p.send_signal(n))
     r = p.wait()
