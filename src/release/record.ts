@@ -6,8 +6,8 @@ import type { Clock } from "../runtime/clock.js";
 import { num, str, strList, toAttribute, toAttributes } from "../election/attributes.js";
 import { classifyDynamoError } from "../election/dynamo-errors.js";
 import { tableError } from "../election/lease.js";
-import type { DbLockReport } from "./db-lock/watch.js";
 import { PARTITION_KEY, releaseKey, RELEASE_HISTORY_DAYS, TTL_ATTRIBUTE } from "../election/table.js";
+import type { DbLockReport } from "./db-lock/watch.js";
 
 export type ReleaseStatus = "running" | "succeeded" | "failed";
 export type ElectionMode = "lease" | "fallback";

@@ -5,6 +5,7 @@
 // as the process — gone even on SIGKILL, when the server sees the session end), waits for the
 // lock printing who holds it, then runs migrate in-process (call_command) or, for any other
 // command, runs it as a child while holding the lock. Python 3.6+.
+import { basename } from "node:path";
 
 /** The PostgreSQL advisory lock key: the bytes of "eb-migra", the same in every environment and version. */
 export const PG_ADVISORY_LOCK_KEY = 7305451493491438177n;
@@ -136,8 +137,4 @@ export function isDjangoMigrate(argv: readonly string[]): boolean {
   const [python, manage, subcommand] = argv;
   if (python === undefined || manage === undefined) return false;
   return /^python(\d+(\.\d+)*)?$/.test(basename(python)) && basename(manage) === "manage.py" && subcommand === "migrate";
-}
-
-function basename(path: string): string {
-  return path.split("/").pop() ?? path;
 }

@@ -66,9 +66,4 @@ export class DbLockWatch {
   result(): DbLockReport | undefined {
     return this.report && { ...this.report };
   }
-
-  /** For a timeout message: who held the lock the command was still waiting for. */
-  stillWaitingFor(): string | undefined {
-    return this.report && !this.report.acquired && !this.report.noLock ? (this.report.heldBy ?? "another session") : undefined;
-  }
 }
