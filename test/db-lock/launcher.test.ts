@@ -1,13 +1,13 @@
 // The database lock's launcher under real Django on the test PostgreSQL server: it migrates,
 // waits for a holder it names, is released by SIGKILL, reports an unreachable database with
 // Django's own error, and says so when a backend gets no lock.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LAUNCHER_BYTES, MARKER_PREFIX, PG_ADVISORY_LOCK_KEY, dbLockedArgv, isDjangoMigrate } from "../../src/release/db-lock/launcher.js";
+import { LAUNCHER_BYTES, LAUNCHER_SOURCE, MARKER_PREFIX, PG_ADVISORY_LOCK_KEY, dbLockedArgv, isDjangoMigrate } from "../../src/release/db-lock/launcher.js";
 import { DbLockWatch, type LockEvent } from "../../src/release/db-lock/watch.js";
 import { DJANGO_PYTHON, copyDjangoApp, countSeedRows, djangoEnv, duplicateMigrationRows } from "../support/django.js";
 import { createDatabase, postgresServer, type TestDatabase } from "../support/postgres.js";
@@ -202,6 +202,11 @@ describe("dbLockedArgv", () => {
     expect(argv.slice(3)).toEqual(["migrate", "default", "eb-migrate shop-web i-0aaa v1#1", "manage.py", "migrate", "--noinput"]);
     expect(argv[2]).toContain(MARKER_PREFIX);
     expect(LAUNCHER_BYTES).toBeLessThan(4096);
+  });
+
+  it("is Python 3.6 syntax (the oldest python the launcher promises to run on)", () => {
+    const check = spawnSync(DJANGO_PYTHON, ["-c", "import ast, sys; ast.parse(sys.stdin.read(), feature_version=(3, 6))"], { input: LAUNCHER_SOURCE, encoding: "utf8" });
+    expect(check.status, check.stderr).toBe(0);
   });
 
   it.each([
