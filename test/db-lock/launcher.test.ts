@@ -77,9 +77,10 @@ async function holdLock(applicationName: string): Promise<pg.Client> {
   return client;
 }
 
+/** Sessions holding the lock in this test's database (advisory locks are per database; pg_locks is the whole server's). */
 async function lockHolders(): Promise<string[]> {
   const rows = await db.query<{ application_name: string }>(
-    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2",
+    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     [Number(PG_ADVISORY_LOCK_KEY >> 32n), Number(PG_ADVISORY_LOCK_KEY & 0xffffffffn)],
   );
   return rows.map((r) => r.application_name);
@@ -104,7 +105,7 @@ describe("the launcher on PostgreSQL", () => {
     try {
       await run.waitFor(/"event": "waiting"/);
       const [waiting] = run.events();
-      expect(waiting?.holder).toMatch(/^eb-migrate shop-worker i-0bbb v1#7 \(pid \d+ from 127\.0\.0\.1/);
+      expect(waiting?.holder).toMatch(/^eb-migrate shop-worker i-0bbb v1#7 \(pid \d+ from 127\.0\.0\.1, connected since \d{4}-/);
       expect(run.output()).not.toContain("Applying");
     } finally {
       await holder.end();

@@ -52,7 +52,7 @@ if v == "postgresql":
     q("SELECT set_config('application_name', %s, false)", [holder[:63]])
     take = lambda: q("SELECT pg_try_advisory_lock(%s)", [K])[0][0]
     def who():
-        for r in q("SELECT a.application_name, a.pid, a.client_addr::text, a.backend_start::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        for r in q("SELECT a.application_name, a.pid, host(a.client_addr), a.backend_start::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
                    " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s AND l.objsubid = 1"
                    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())", [K >> 32, K & 0xFFFFFFFF]):
             return "%s (pid %s from %s, connected since %s)" % (r[0] or "an unnamed session", r[1], r[2] or "local socket", r[3])
