@@ -36,7 +36,7 @@ await build({ ...common, banner: { js: `${banner}\n${versionFastPath}` }, entryP
 
 // Development entry: sandbox and demo on top of every instance command. dynalite (and its
 // storage engine) stays an external package so it never inflates the instance bundle.
-const dev = { ...common, external: ["dynalite"], minify: false, sourcemap: "inline" };
+const dev = { ...common, external: ["dynalite"], minify: false, sourcemap: "linked" };
 await build({ ...dev, entryPoints: ["src/dev/main.ts"], outfile: "dist/eb-migrate-dev.cjs" });
 for (const f of ["dist/eb-migrate.cjs", "dist/eb-migrate-dev.cjs"]) chmodSync(f, 0o755);
 

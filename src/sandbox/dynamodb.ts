@@ -7,8 +7,8 @@ import { request as httpRequest, Agent as HttpAgent, type IncomingMessage, type 
 import { request as httpsRequest, Agent as HttpsAgent } from "node:https";
 import { randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import dynalite from "dynalite";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { ConfigError } from "../cli/errors.js";
 import { tableDefinition, TTL_ATTRIBUTE } from "../election/table.js";
 import { applyFault, type ErrorWriter } from "./fault-response.js";
 import type { FaultInjector } from "./faults.js";
@@ -32,11 +32,30 @@ export const writeDynamoDbError: ErrorWriter = (res, code, message, status) => {
   send(res, status, JSON_10, JSON.stringify({ __type: `${ERROR_PREFIX}${code}`, message }), { "x-amzn-requestid": randomUUID() });
 };
 
+/** The version this package is tested with; the package leaves it out (it builds a native module). */
+export const DYNALITE_VERSION = "4.0.0";
+
+/**
+ * dynalite, loaded only when the embedded DynamoDB is wanted: the published package does not
+ * depend on it (its storage engine builds a native module), so `init` installs nothing native.
+ */
+async function loadDynalite(): Promise<typeof import("dynalite").default> {
+  try {
+    return (await import("dynalite")).default;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND" && (error as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw error;
+    throw new ConfigError(
+      `the embedded DynamoDB needs the dynalite package, which eb-migrate's package leaves out (it builds a native module): run eb-migrate with it, e.g. "npx --package=eb-migrate --package=dynalite@${DYNALITE_VERSION} eb-migrate demo" or "npm install dynalite@${DYNALITE_VERSION}" beside eb-migrate; or pass --dynamodb-endpoint URL (sandbox) to use a DynamoDB-compatible server`,
+      { cause: error },
+    );
+  }
+}
+
 export async function startDynamoDb(options: { external?: string; faults: FaultInjector }): Promise<DynamoDbStandIn> {
   let upstreamUrl = options.external;
-  let embedded: ReturnType<typeof dynalite> | undefined;
+  let embedded: ReturnType<typeof import("dynalite").default> | undefined;
   if (!upstreamUrl) {
-    embedded = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    embedded = (await loadDynalite())({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     const server = embedded;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
