@@ -3,13 +3,17 @@
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { POLICY_ACTIONS } from "../../src/scaffold/policy.js";
 import { PROBES } from "../../src/ops/checks/permissions.js";
 import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { copyDjangoApp } from "../support/django.js";
 import { runCli } from "./cli.js";
+
+const PYTHON_WITHOUT_DJANGO = fileURLToPath(new URL("../fixtures/bin/python-without-django", import.meta.url));
 
 describe("eb-migrate doctor", () => {
   let sandbox: Sandbox;
@@ -20,8 +24,9 @@ describe("eb-migrate doctor", () => {
   beforeAll(async () => {
     sandbox = await startSandbox({ instances: 2, environmentProperties: { EB_MIGRATE_COMMAND: "/usr/bin/python3 manage.py migrate --noinput" } });
     env = sandbox.state().instances[0]!.env;
-    appDir = await mkdtemp(join(tmpdir(), "eb-migrate-doctor-"));
-    await writeFile(join(appDir, "manage.py"), "# a Django project\n");
+    // The app's settings only need a database URL to set up (nothing connects).
+    env = { ...env, DATABASE_URL: "postgres://app@127.0.0.1:1/app" };
+    appDir = await copyDjangoApp(await mkdtemp(join(tmpdir(), "eb-migrate-doctor-")));
   });
   afterEach(() => sandbox.clearFaults());
   afterAll(async () => {
@@ -36,7 +41,7 @@ describe("eb-migrate doctor", () => {
   it("all good: every check passes and it exits 0", async () => {
     const out = await doctor();
     expect(out.exitCode, out.stdout + out.stderr).toBe(0);
-    for (const name of ["Node.js", "identity", "table eb-migrate", "table TTL", "Auto Scaling", "command", "manage.py", "permissions EbMigrateLeaseTable", "permissions EbMigrateAutoScalingRead"]) {
+    for (const name of ["Node.js", "identity", "table eb-migrate", "table TTL", "Auto Scaling", "command", "manage.py", "Django", "permissions EbMigrateLeaseTable", "permissions EbMigrateAutoScalingRead"]) {
       expect(out.stdout).toMatch(new RegExp(`^PASS ${name}:`, "m"));
     }
     expect(out.stdout).not.toMatch(/^FAIL/m);
@@ -101,6 +106,24 @@ describe("eb-migrate doctor", () => {
     const out = await doctor(["--dir", empty]);
     expect(out.exitCode, out.stdout).toBe(1);
     expect(out.stdout).toMatch(new RegExp(`^FAIL manage.py: ${empty}/manage.py does not exist`, "m"));
+  });
+
+  it("Django: reports the version the release's Python sets up under the app's settings", async () => {
+    const out = await doctor();
+    expect(out.stdout).toMatch(/^PASS Django: \d+\.\d+(\.\d+)? \(\/usr\/bin\/python3 under project\.settings\)$/m);
+  });
+
+  it("Django: a Python that cannot import it fails with the import error", async () => {
+    const out = await doctor([], { EB_MIGRATE_COMMAND: `${PYTHON_WITHOUT_DJANGO} manage.py migrate --noinput` });
+    expect(out.exitCode, out.stdout).toBe(1);
+    expect(out.stdout).toMatch(/^FAIL Django: .*python-without-django cannot set Django up under project\.settings: ModuleNotFoundError: No module named 'django'$/m);
+    expect(out.stdout).toMatch(/fix: install the app's requirements into that Python/);
+  });
+
+  it("Django: settings that fail to load fail the check with their error", async () => {
+    const out = await doctor([], { DATABASE_URL: "" });
+    expect(out.exitCode, out.stdout).toBe(1);
+    expect(out.stdout).toMatch(/^FAIL Django: \/usr\/bin\/python3 cannot set Django up under project\.settings: django\.core\.exceptions\.ImproperlyConfigured: set DATABASE_URL/m);
   });
 
   it("a bad setting is exit 2 before any check", async () => {

@@ -3,6 +3,7 @@ import { chmod, mkdtemp, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/cli/errors.js";
 import { resolveSettings } from "../../src/config/settings.js";
 import { runLocalCommand, type LocalCommandInput } from "../../src/release/local-command.js";
 import { createRedactor } from "../../src/release/redact.js";
@@ -94,23 +95,57 @@ describe("runLocalCommand", () => {
   });
 });
 
-describe("resolveCommand", () => {
-  it("uses EB's virtualenv python when `python` is not on PATH (default command only)", async () => {
+describe("resolveCommand: the default command's python", () => {
+  const argvTail = ["manage.py", "migrate", "--noinput"];
+  /** A fixture interpreter that only answers --version, as Python 3 (stdout) or Python 2 (stderr). */
+  async function fakePython(dir: string, name: string, version: "3.11.6" | "2.7.18"): Promise<string> {
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, name);
+    const stream = version.startsWith("2") ? " >&2" : "";
+    await writeFile(path, `#!/bin/sh\n[ "$1" = --version ] && echo "Python ${version}"${stream}\n`);
+    await chmod(path, 0o755);
+    return path;
+  }
+  async function machine() {
     const root = await mkdtemp(join(tmpdir(), "root-"));
-    const bin = join(root, "var/app/venv/staging-LQM1lest/bin");
-    await mkdir(bin, { recursive: true });
-    await writeFile(join(bin, "python"), "#!/bin/sh\n");
-    await chmod(join(bin, "python"), 0o755);
-    const emptyPath = { PATH: join(root, "nothing-here") };
-    expect(await resolveCommand(resolveSettings({}), emptyPath, root)).toEqual([join(bin, "python"), "manage.py", "migrate", "--noinput"]);
-    // A command the user chose is never rewritten.
-    expect(await resolveCommand(resolveSettings({ EB_MIGRATE_COMMAND: "python manage.py migrate" }), emptyPath, root)).toEqual(["python", "manage.py", "migrate"]);
+    return { root, venvBin: join(root, "var/app/venv/staging-LQM1lest/bin"), pathDir: join(root, "usr/bin") };
+  }
+
+  it("takes EB's virtualenv python over python3 and python on PATH", async () => {
+    const m = await machine();
+    const venv = await fakePython(m.venvBin, "python", "3.11.6");
+    await fakePython(m.pathDir, "python3", "3.11.6");
+    await fakePython(m.pathDir, "python", "3.11.6");
+    expect(await resolveCommand(resolveSettings({}), { PATH: m.pathDir }, m.root)).toEqual([venv, ...argvTail]);
   });
 
-  it("keeps `python` when it is on PATH", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "path-"));
-    await writeFile(join(dir, "python"), "#!/bin/sh\n");
-    await chmod(join(dir, "python"), 0o755);
-    expect((await resolveCommand(resolveSettings({}), { PATH: dir }, "/nonexistent"))[0]).toBe("python");
+  it("without a virtualenv: python3 before python, and never a Python 2", async () => {
+    const m = await machine();
+    await fakePython(m.pathDir, "python", "2.7.18");
+    const python3 = await fakePython(m.pathDir, "python3", "3.11.6");
+    expect(await resolveCommand(resolveSettings({}), { PATH: m.pathDir }, m.root)).toEqual([python3, ...argvTail]);
+  });
+
+  it("a virtualenv python that is Python 2 is passed over", async () => {
+    const m = await machine();
+    await fakePython(m.venvBin, "python", "2.7.18");
+    const python3 = await fakePython(m.pathDir, "python3", "3.11.6");
+    expect((await resolveCommand(resolveSettings({}), { PATH: m.pathDir }, m.root))[0]).toBe(python3);
+  });
+
+  it("only a Python 2: exit 2 naming what was found and the fix", async () => {
+    const m = await machine();
+    const python = await fakePython(m.pathDir, "python", "2.7.18");
+    const error = await resolveCommand(resolveSettings({}), { PATH: m.pathDir }, m.root).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(`no Python 3 for the release command (${python}: Python 2.7.18); use a Python platform, or set EB_MIGRATE_COMMAND with the interpreter's full path`);
+  });
+
+  it("a command the user chose, shell mode and ecs mode are never rewritten", async () => {
+    const m = await machine();
+    await fakePython(m.venvBin, "python", "3.11.6");
+    const env = { PATH: join(m.root, "nothing-here") };
+    expect(await resolveCommand(resolveSettings({ EB_MIGRATE_COMMAND: "python manage.py migrate" }), env, m.root)).toEqual(["python", "manage.py", "migrate"]);
+    expect(await resolveCommand(resolveSettings({ EB_MIGRATE_MODE: "ecs" }), env, m.root)).toEqual(["python", ...argvTail]);
   });
 });
