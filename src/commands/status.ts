@@ -4,7 +4,9 @@ import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, describeError, EbMigrateError, ExitCode } from "../cli/errors.js";
 import { wantsColour } from "../cli/log.js";
 import { resolveSettings } from "../config/settings.js";
-import { errorCode, isAccessDenied } from "../ops/aws-failure.js";
+import { credentialsProblem, errorCode, isAccessDenied } from "../ops/aws-failure.js";
+import { createTableCommand } from "../ops/checks/table.js";
+import { describedProperties, instanceProperties, withProperties } from "../ops/operator-settings.js";
 import { readHistory } from "../ops/history.js";
 import { statusJson, statusText } from "../ops/status-view.js";
 import { resolveTarget } from "../ops/target.js";
@@ -25,21 +27,31 @@ export const statusCommand: CommandSpec = {
   async run(ctx, args) {
     const { env: environmentName, region, table: tableFlag, limit: limitText, json } = args.values;
     const limit = parseLimit(limitText);
-    const settings = resolveSettings(ctx.env, typeof tableFlag === "string" ? { table: tableFlag } : {});
+    const root = ctx.env.EB_MIGRATE_ROOT || "/";
     const target = await resolveTarget({
       env: ctx.env,
-      root: ctx.env.EB_MIGRATE_ROOT || "/",
+      root,
       ...(typeof environmentName === "string" ? { environmentName } : {}),
       ...(typeof region === "string" ? { region } : {}),
     });
     const clients = createClients({ region: target.region, maxAttempts: 2 });
+    // The table the environment's instances use, not whatever this shell would default to.
+    const table = typeof tableFlag === "string" ? { tableFlag } : {};
+    const source =
+      typeof tableFlag === "string"
+        ? { unavailable: "not read" }
+        : target.applicationName
+          ? await describedProperties(clients.elasticBeanstalk, target.applicationName, target.environmentName)
+          : await instanceProperties(root);
+    const operator = withProperties(ctx.env, source, table);
+    const settings = resolveSettings(operator.env, typeof tableFlag === "string" ? { table: tableFlag } : {});
     let history;
     try {
       history = await readHistory(clients.dynamodb, settings.table, target.environmentId);
     } catch (error) {
-      throw tableReadError(error, settings.table, target.region);
+      throw tableReadError(error, settings.table, operator.tableSource, target.region);
     }
-    const view = { target, table: settings.table, releases: history.releases.slice(0, limit), total: history.releases.length, lease: history.lease };
+    const view = { target, table: settings.table, tableSource: operator.tableSource, releases: history.releases.slice(0, limit), total: history.releases.length, lease: history.lease };
     const now = Date.now();
     if (json === true) ctx.stdout.write(`${JSON.stringify(statusJson(view, now), null, 2)}\n`);
     else ctx.stdout.write(statusText(view, now, wantsColour(ctx.stdout, ctx.env)));
@@ -53,10 +65,12 @@ function parseLimit(text: string | boolean | undefined): number {
   return Number(text);
 }
 
-function tableReadError(error: unknown, table: string, region: string): EbMigrateError {
+function tableReadError(error: unknown, table: string, source: string, region: string): EbMigrateError {
+  const credentials = credentialsProblem(error);
+  if (credentials) return new ConfigError(credentials, { cause: error });
   if (errorCode(error) === "ResourceNotFoundException") {
     return new ConfigError(
-      `DynamoDB table "${table}" does not exist in ${region}; it is created by the ebextension's Resources on the next deploy (or create it as the README shows), or pass --table if it has another name`,
+      `DynamoDB table "${table}" (name from ${source}) does not exist in ${region}; it is created by the ebextension's Resources on the next deploy (or create it: ${createTableCommand(table)}), or pass --table if it has another name`,
       { cause: error },
     );
   }

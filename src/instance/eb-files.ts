@@ -10,13 +10,41 @@
 //                              "EnvironmentName",...}}}
 //   app_source_bundle          the source bundle (zip) being deployed
 //   env                        the environment properties, KEY=value lines
+// and /opt/elasticbeanstalk/bin/get-config (documented in "Platform script tools":
+// `get-config environment` prints the environment properties as one JSON object; root only).
 // Both JSON files are rewritten for each deployment before the hooks of that deployment run.
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { execFile } from "node:child_process";
+import { createReadStream, existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
 export const DEPLOYMENT_DIR = "opt/elasticbeanstalk/deployment";
+export const GET_CONFIG = "opt/elasticbeanstalk/bin/get-config";
+
+export type EnvironmentProperties =
+  | { found: true; properties: Record<string, string> }
+  /** `reason` says why, for the operator: no get-config (not an instance), or it failed (not root?). */
+  | { found: false; reason: string };
+
+/** The environment properties as EB's own tool prints them (`get-config environment`). */
+export async function readEnvironmentProperties(root: string): Promise<EnvironmentProperties> {
+  const tool = join(root, GET_CONFIG);
+  if (!existsSync(tool)) return { found: false, reason: `no ${tool}` };
+  return await new Promise((resolve) => {
+    execFile(tool, ["environment"], { timeout: 15_000 }, (error, stdout) => {
+      if (error) return resolve({ found: false, reason: `${tool} environment failed (run as root, e.g. with sudo)` });
+      try {
+        const json: unknown = JSON.parse(stdout || "{}");
+        if (!isObject(json)) throw new Error("not an object");
+        const properties = Object.fromEntries(Object.entries(json).filter((e): e is [string, string] => typeof e[1] === "string"));
+        resolve({ found: true, properties });
+      } catch {
+        resolve({ found: false, reason: `${tool} environment printed no JSON object` });
+      }
+    });
+  });
+}
 
 export interface VersionManifest {
   versionLabel?: string;

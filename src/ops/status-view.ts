@@ -8,6 +8,8 @@ import { formatDuration, paint, relativeTime, renderTable, type Cell } from "./t
 export interface StatusView {
   target: EnvironmentTarget;
   table: string;
+  /** Where the table's name came from (--table, the shell, get-config, the environment's configuration, the default). */
+  tableSource: string;
   releases: ReleaseRecord[];
   /** How many releases exist in total (the view holds at most --limit). */
   total: number;
@@ -19,6 +21,7 @@ export function statusJson(view: StatusView, nowMs: number): unknown {
   return {
     environment: { name: view.target.environmentName, id: view.target.environmentId, region: view.target.region },
     table: view.table,
+    tableSource: view.tableSource,
     lease: {
       state: lease?.holder ? "held" : "free",
       holder: lease?.holder ?? null,
@@ -51,7 +54,7 @@ export function statusJson(view: StatusView, nowMs: number): unknown {
 
 export function statusText(view: StatusView, nowMs: number, colour: boolean): string {
   const { target, lease } = view;
-  const lines = [`${target.environmentName} (${target.environmentId}, ${target.region}) — table ${view.table}`];
+  const lines = [`${target.environmentName} (${target.environmentId}, ${target.region}) — table ${view.table} (name from ${view.tableSource})`];
   lines.push(leaseLine(lease, nowMs, colour));
   lines.push("");
   if (view.releases.length === 0) {

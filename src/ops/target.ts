@@ -4,12 +4,14 @@ import { DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
 import { createClients } from "../aws/clients.js";
 import { ConfigError, describeError } from "../cli/errors.js";
 import { discoverIdentity, instanceMetadata } from "../instance/identity.js";
-import { isAccessDenied } from "./aws-failure.js";
+import { credentialsProblem, isAccessDenied } from "./aws-failure.js";
 
 export interface EnvironmentTarget {
   region: string;
   environmentId: string;
   environmentName: string;
+  /** Known when found with --env (DescribeEnvironments); on an instance get-config is used instead. */
+  applicationName?: string;
 }
 
 export interface TargetInput {
@@ -32,6 +34,8 @@ export async function resolveTarget(input: TargetInput): Promise<EnvironmentTarg
   try {
     environments = (await clients.elasticBeanstalk.send(new DescribeEnvironmentsCommand({ EnvironmentNames: [input.environmentName], IncludeDeleted: false }))).Environments ?? [];
   } catch (error) {
+    const credentials = credentialsProblem(error);
+    if (credentials) throw new ConfigError(credentials, { cause: error });
     if (isAccessDenied(error)) {
       throw new ConfigError(`elasticbeanstalk:DescribeEnvironments was denied (${describeError(error)}); use credentials that may describe environment ${input.environmentName}`, { cause: error });
     }
@@ -39,5 +43,5 @@ export async function resolveTarget(input: TargetInput): Promise<EnvironmentTarg
   }
   const found = environments.find((e) => e.EnvironmentName === input.environmentName && e.EnvironmentId);
   if (!found) throw new ConfigError(`no Elastic Beanstalk environment named ${input.environmentName} in ${region}; check --env and --region`);
-  return { region, environmentId: found.EnvironmentId!, environmentName: input.environmentName };
+  return { region, environmentId: found.EnvironmentId!, environmentName: input.environmentName, ...(found.ApplicationName ? { applicationName: found.ApplicationName } : {}) };
 }

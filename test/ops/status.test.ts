@@ -78,7 +78,7 @@ describe("eb-migrate status", () => {
   it("a missing table is exit 2 naming the table and the fix", async () => {
     const out = await runCli(["status", "--table", "no-such-table"], sandbox.state().instances[0]!.env);
     expect(out.exitCode).toBe(2);
-    expect(out.stderr).toMatch(/table "no-such-table" does not exist in us-east-1; it is created by the ebextension/);
+    expect(out.stderr).toMatch(/table "no-such-table" \(name from --table\) does not exist in us-east-1; it is created by the ebextension/);
   });
 
   it("denied access is exit 2 naming the permission", async () => {

@@ -11,8 +11,11 @@ export interface TableFacts {
   exists: boolean;
 }
 
-const CREATE_FIX = (table: string) =>
-  `deploy with the ebextension (its Resources create the table), or: aws dynamodb create-table --table-name ${table} --attribute-definitions AttributeName=${PARTITION_KEY},AttributeType=S --key-schema AttributeName=${PARTITION_KEY},KeyType=HASH --billing-mode PAY_PER_REQUEST`;
+/** The AWS CLI command that creates a table as eb-migrate wants it (TTL is a second call). */
+export const createTableCommand = (table: string) =>
+  `aws dynamodb create-table --table-name ${table} --attribute-definitions AttributeName=${PARTITION_KEY},AttributeType=S --key-schema AttributeName=${PARTITION_KEY},KeyType=HASH --billing-mode PAY_PER_REQUEST`;
+
+const CREATE_FIX = (table: string) => `deploy with the ebextension (its Resources create the table), or: ${createTableCommand(table)}`;
 
 export async function checkTable(dynamodb: DynamoDBClient, table: string): Promise<TableFacts> {
   const name = `table ${table}`;
