@@ -7,6 +7,7 @@ import type { Settings } from "../config/settings.js";
 import { discoverIdentity, instanceMetadata } from "../instance/identity.js";
 import type { Identity } from "../instance/types.js";
 import { fail, pass, skip, type CheckResult } from "./checklist.js";
+import type { EnvironmentTarget } from "./target.js";
 import { checkAutoScaling } from "./checks/auto-scaling.js";
 import { checkNodeVersion } from "./checks/basics.js";
 import { checkCommand } from "./checks/command.js";
@@ -24,6 +25,8 @@ export interface DoctorInput {
   /** Called with each result as soon as it is known. */
   onResult?(result: CheckResult): void;
   clients?: (region: string) => AwsClients;
+  /** From a laptop (--env): only what can be checked from outside (table, ECS); the rest is skipped. */
+  remote?: EnvironmentTarget;
 }
 
 export interface DoctorReport {
@@ -42,17 +45,20 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     }
   };
   const makeClients = input.clients ?? ((region: string) => createClients({ region, maxAttempts: 2 }));
-  add(checkNodeVersion());
-
   let identity: Identity | undefined;
-  try {
-    identity = await discoverIdentity({ env, root, metadata: instanceMetadata(env), ec2: (region) => makeClients(region).ec2 });
-    add(pass("identity", `${identity.instanceId} in ${identity.environmentName} (${identity.environmentId}), ${identity.region}`));
-  } catch (error) {
-    const message = error instanceof EbMigrateError ? error.message : describeError(error);
-    add(fail("identity", message, "run doctor on an instance of the environment (e.g. eb ssh), as root, with the environment's properties"));
+  if (input.remote) {
+    add(skip("identity", `checking environment ${input.remote.environmentName} (${input.remote.environmentId}) from outside; instance checks need an instance (eb ssh, then eb-migrate doctor)`));
+  } else {
+    add(checkNodeVersion());
+    try {
+      identity = await discoverIdentity({ env, root, metadata: instanceMetadata(env), ec2: (region) => makeClients(region).ec2 });
+      add(pass("identity", `${identity.instanceId} in ${identity.environmentName} (${identity.environmentId}), ${identity.region}`));
+    } catch (error) {
+      const message = error instanceof EbMigrateError ? error.message : describeError(error);
+      add(fail("identity", message, "run doctor on an instance of the environment (e.g. eb ssh), as root, with the environment's properties"));
+    }
   }
-  const region = identity?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const region = input.remote?.region ?? identity?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) {
     add(skip("table", "the region is unknown"));
     return finish(results, identity);
@@ -69,7 +75,8 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   } else add(skip("Auto Scaling", "needs the instance's identity"));
 
   let logGroup: string | undefined;
-  if (settings.mode === "local") add(...(await checkCommand(settings, env, root, input.appDir)));
+  if (settings.mode === "local" && input.remote) add(skip("command", "runs on an instance"));
+  else if (settings.mode === "local") add(...(await checkCommand(settings, env, root, input.appDir)));
   else {
     const ecs = await checkEcs(clients.ecs, settings);
     add(...ecs.results);

@@ -76,6 +76,29 @@ describe("which table status reads", () => {
     expect(out.stdout).toBe("");
   });
 
+  it("doctor in an eb ssh shell checks the table named by get-config", async () => {
+    const instance = sandbox.state().instances[0]!;
+    await writeGetConfig(instance.env.EB_MIGRATE_ROOT!, sandbox.state().environment.properties);
+    const out = await runCli(["doctor"], sshShell(instance.env), { cwd: instance.env.EB_MIGRATE_ROOT! });
+    expect(out.stdout).toContain(`table ${TABLE} (name from the environment properties (get-config))`);
+    expect(out.stdout).toMatch(new RegExp(`^PASS table ${TABLE}: ACTIVE`, "m"));
+  });
+
+  it("doctor --env from a laptop checks the environment's table and skips instance checks", async () => {
+    const out = await runCli(["doctor", "--env", sandbox.state().environment.name], laptopEnv(sandbox.state().instances[0]!.env));
+    expect(out.exitCode, out.stdout + out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/configuration \(DescribeConfigurationSettings\)\)$/m);
+    expect(out.stdout).toMatch(new RegExp(`^PASS table ${TABLE}: ACTIVE`, "m"));
+    expect(out.stdout).toMatch(/^SKIP identity: checking environment /m);
+  });
+
+  it("doctor off an instance says so and offers --env (exit 2)", async () => {
+    const out = await runCli(["doctor"], laptopEnv(sandbox.state().instances[0]!.env));
+    expect(out.exitCode).toBe(2);
+    expect(out.stderr).toMatch(/^eb-migrate doctor: not on an Elastic Beanstalk instance \(no \/opt\/elasticbeanstalk\); .*eb-migrate doctor --env NAME\n$/);
+    expect(out.stdout).toBe("");
+  });
+
   it("no credentials: one line saying so and how to fix it (exit 2)", async () => {
     const env = laptopEnv(sandbox.state().instances[0]!.env);
     delete env.AWS_ACCESS_KEY_ID;
