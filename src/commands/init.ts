@@ -1,7 +1,7 @@
 // `eb-migrate init`: writes the predeploy hook, the bundle and the ebextension into a Django app.
 import { resolve } from "node:path";
 import type { CommandSpec } from "../cli/command.js";
-import { ExitCode } from "../cli/errors.js";
+import { ConfigError, ExitCode } from "../cli/errors.js";
 import { existingRunnersError } from "../scaffold/existing-runners.js";
 import { bundleCandidates, findBundle } from "../scaffold/bundle.js";
 import { formatInitReport, runInit } from "../scaffold/init.js";
@@ -9,7 +9,7 @@ import { formatInitReport, runInit } from "../scaffold/init.js";
 export const initCommand: CommandSpec = {
   name: "init",
   summary: "Add eb-migrate to a Django app: predeploy hook, bundle, .ebextensions config",
-  usage: "eb-migrate init [--dir D] [--dry-run] [--force] [--container-commands] [--no-resources] [--keep-existing]",
+  usage: "eb-migrate init [--dir D] [--dry-run] [--force] [--container-commands] [--no-resources | --role NAME] [--keep-existing]",
   options: {
     dir: { type: "string" },
     "dry-run": { type: "boolean" },
@@ -17,8 +17,12 @@ export const initCommand: CommandSpec = {
     "container-commands": { type: "boolean" },
     "no-resources": { type: "boolean" },
     "keep-existing": { type: "boolean" },
+    role: { type: "string" },
   },
   async run(ctx, args) {
+    const role = typeof args.values.role === "string" ? args.values.role : undefined;
+    if (role !== undefined && !/^[\w+=,.@-]{1,64}$/.test(role)) throw new ConfigError(`--role=${JSON.stringify(role)} is not valid: expected an IAM role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)`);
+    if (role !== undefined && args.values["no-resources"] === true) throw new ConfigError("--role names the role the ebextension's policy is attached to; with --no-resources there is none: give only one of them");
     const dir = resolve(ctx.cwd, typeof args.values.dir === "string" ? args.values.dir : ".");
     const bundle = await findBundle(bundleCandidates());
     const result = await runInit({
@@ -27,6 +31,7 @@ export const initCommand: CommandSpec = {
       force: args.values.force === true,
       containerCommands: args.values["container-commands"] === true,
       resources: args.values["no-resources"] !== true,
+      ...(role ? { role } : {}),
       bundle,
       keepExisting: args.values["keep-existing"] === true,
     });

@@ -2,13 +2,16 @@
 import type { CommandSpec } from "../cli/command.js";
 import { ExitCode } from "../cli/errors.js";
 import { resolveSettings } from "../config/settings.js";
+import { DEPLOYER_ACTIONS, deployerPolicyDocument } from "../scaffold/deployer-policy.js";
 import { policyDocument, policyGroups } from "../scaffold/policy.js";
 
 export const policyCommand: CommandSpec = {
   name: "policy",
-  summary: "Print the IAM policy the instance role needs (least privilege)",
-  usage: "eb-migrate policy [--table T] [--mode local|ecs] [--json] [--region R] [--account ID] [--environment NAME] [--ecs-task-definition F] [--log-group G]",
+  summary: "Print the IAM policy the instance role needs (least privilege), or with --deployer what `eb deploy` needs for the ebextension's resources",
+  usage: "eb-migrate policy [--deployer [--role NAME]] [--table T] [--mode local|ecs] [--json] [--region R] [--account ID] [--environment NAME] [--ecs-task-definition F] [--log-group G]",
   options: {
+    deployer: { type: "boolean" },
+    role: { type: "string" },
     table: { type: "string" },
     mode: { type: "string" },
     json: { type: "boolean" },
@@ -23,6 +26,7 @@ export const policyCommand: CommandSpec = {
     // Table, mode and task definition come from the same settings the runner uses.
     const settings = resolveSettings(ctx.env, { table: str("table"), mode: str("mode"), "ecs-task-definition": str("ecs-task-definition") });
     const region = str("region") ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION;
+    if (args.values.deployer === true) return deployer(ctx.stdout, { region, account: str("account"), role: str("role") }, args.values.json === true);
     const document = policyDocument({
       table: settings.table,
       mode: settings.mode,
@@ -52,3 +56,29 @@ export const policyCommand: CommandSpec = {
     return ExitCode.ok;
   },
 };
+
+function deployer(stdout: { write(chunk: string): unknown }, options: { region: string | undefined; account: string | undefined; role: string | undefined }, jsonOnly: boolean): number {
+  const document = deployerPolicyDocument({
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.account ? { account: options.account } : {}),
+    ...(options.role ? { role: options.role } : {}),
+  });
+  const json = `${JSON.stringify(document, null, 2)}\n`;
+  if (jsonOnly) {
+    stdout.write(json);
+    return ExitCode.ok;
+  }
+  const lines = [
+    "IAM policy for whoever runs `eb deploy` (person or pipeline), on top of its Elastic Beanstalk permissions:",
+    "the ebextension's Resources are created in the environment's CloudFormation stack with the deployer's credentials.",
+    "",
+    ...DEPLOYER_ACTIONS.map((g) => `  ${g.sid}: ${g.why}`),
+    "",
+    json.trimEnd(),
+    "",
+    "Not needed with `eb-migrate init --no-resources` (then create the table and attach `eb-migrate policy` yourself, once).",
+    "A `*` stands for what was not given (--account, --region); --role names the instance profile's role.",
+  ];
+  stdout.write(`${lines.join("\n")}\n`);
+  return ExitCode.ok;
+}

@@ -19,6 +19,7 @@ import { createRedactor } from "../release/redact.js";
 import { resolveCommand } from "../release/resolve-command.js";
 import { runRelease, type RunOutcome } from "../release/runner.js";
 import { systemClock } from "../runtime/clock.js";
+import { nodeVersionWarning } from "../runtime/node-version.js";
 import { LOG_FILE } from "../scaffold/hook-script.js";
 import { SETTINGS_OPTIONS, SETTINGS_USAGE } from "./settings-flags.js";
 
@@ -40,6 +41,8 @@ export const runCommand: CommandSpec = {
       log.warn("EB_MIGRATE_DISABLED is set: skipping the release command on this instance");
       return ExitCode.ok;
     }
+    const nodeWarning = nodeVersionWarning();
+    if (nodeWarning) log.warn(nodeWarning);
     const started = clock.now();
     const calls: CallCounter = new Map();
     let outcome: RunOutcome | undefined;

@@ -26,3 +26,12 @@ export function tableDefinition(tableName: string) {
     BillingMode: "PAY_PER_REQUEST" as const,
   };
 }
+
+/** The AWS CLI command that creates the table as eb-migrate wants it (TTL is a second call). */
+export function createTableCommand(table: string): string {
+  return `aws dynamodb create-table --table-name ${table} --attribute-definitions AttributeName=${PARTITION_KEY},AttributeType=S --key-schema AttributeName=${PARTITION_KEY},KeyType=HASH --billing-mode PAY_PER_REQUEST`;
+}
+
+export function enableTtlCommand(table: string): string {
+  return `aws dynamodb update-time-to-live --table-name ${table} --time-to-live-specification Enabled=true,AttributeName=${TTL_ATTRIBUTE}`;
+}

@@ -5,6 +5,7 @@ import { tableDefinition, TTL_ATTRIBUTE } from "../election/table.js";
 import { cloudFormationPolicyDocument, POLICY_RESOURCE, TABLE_RESOURCE } from "./policy.js";
 import { CONTAINER_COMMAND_SCRIPT_PATH, FIND_NODE_FUNCTION, LOG_FILE, MINIMUM_NODE_MAJOR } from "./hook-script.js";
 import { toYaml, type YamlValue } from "./yaml.js";
+import { RECOMMENDED_NODE_MAJOR } from "../runtime/node-version.js";
 
 export const EBEXTENSION_PATH = ".ebextensions/eb-migrate.config";
 export const FIND_NODE_SCRIPT = "/opt/eb-migrate/find-node.sh";
@@ -17,12 +18,14 @@ export interface EbextensionOptions {
   containerCommands: boolean;
   /** Create the DynamoDB table and the instance role's policy with CloudFormation. */
   resources: boolean;
+  /** The instance profile's role when it is not named like the instance profile (init --role). */
+  role?: string;
 }
 
 export function ebextensionConfig(options: EbextensionOptions): string {
   const sections = [header(options.version), files(), commands()];
   if (options.containerCommands) sections.push(containerCommands());
-  if (options.resources) sections.push(resources(), optionSettings());
+  if (options.resources) sections.push(resources(options.role), optionSettings());
   sections.push(settingsReference(options.resources));
   return sections.join("\n");
 }
@@ -70,14 +73,15 @@ ${indent(findNode, 6)}
 
 function commands(): string {
   return `commands:
-  # Amazon Linux 2023: Node.js ${MINIMUM_NODE_MAJOR} from the distribution (nodejs20 installs /usr/bin/node-20
-  # and, through alternatives, /usr/bin/node). Skipped when a Node >= ${MINIMUM_NODE_MAJOR} is already there.
+  # Amazon Linux 2023: Node.js ${RECOMMENDED_NODE_MAJOR} from the distribution (nodejs${RECOMMENDED_NODE_MAJOR} installs /usr/bin/node-${RECOMMENDED_NODE_MAJOR};
+  # nodejs24 is accepted too). Node 20 is end of life: an instance that has only nodejs20 gets
+  # nodejs${RECOMMENDED_NODE_MAJOR} beside it (eb-migrate still runs on Node >= ${MINIMUM_NODE_MAJOR}).
   eb_migrate_01_install_node:
-    command: dnf install -y nodejs20
-    test: "[ -x /usr/bin/dnf ] && ! ${FIND_NODE_SCRIPT} >/dev/null"
+    command: dnf install -y nodejs${RECOMMENDED_NODE_MAJOR}
+    test: "[ -x /usr/bin/dnf ] && ! rpm -q nodejs${RECOMMENDED_NODE_MAJOR} >/dev/null 2>&1 && ! rpm -q nodejs24 >/dev/null 2>&1"
   # Amazon Linux 2 has glibc 2.26; Node.js >= 18 release binaries need glibc 2.28 and its
-  # repositories (amazon-linux-extras included) offer no Node 20. Nothing is downloaded for you:
-  # move to an Amazon Linux 2023 platform, or install a Node >= ${MINIMUM_NODE_MAJOR} built for glibc 2.17
+  # repositories (amazon-linux-extras included) offer no Node ${RECOMMENDED_NODE_MAJOR}. Nothing is downloaded for you:
+  # move to an Amazon Linux 2023 platform, or install a Node >= ${RECOMMENDED_NODE_MAJOR} built for glibc 2.17
   # (the Node.js unofficial-builds "glibc-217" x64 tarball) to /usr/local/bin/node or /opt/nodejs.
   # Until then the predeploy hook stops the deployment with exit 2 and this advice.
   eb_migrate_02_node_missing_on_amazon_linux_2:
@@ -97,7 +101,7 @@ function containerCommands(): string {
 }
 
 /** CloudFormation resources: the table with a generated name, and the role's policy. */
-export function resourcesValue(): Record<string, YamlValue> {
+export function resourcesValue(role?: string): Record<string, YamlValue> {
   const { AttributeDefinitions, KeySchema, BillingMode } = tableDefinition("unused");
   return {
     [TABLE_RESOURCE]: {
@@ -114,7 +118,7 @@ export function resourcesValue(): Record<string, YamlValue> {
       Properties: {
         Description: "eb-migrate: the lease table and the read calls of the release phase (see eb-migrate policy)",
         Roles: [
-          {
+          role ?? {
             "Fn::GetOptionSetting": {
               Namespace: "aws:autoscaling:launchconfiguration",
               OptionName: "IamInstanceProfile",
@@ -128,13 +132,18 @@ export function resourcesValue(): Record<string, YamlValue> {
   };
 }
 
-function resources(): string {
+function resources(role: string | undefined): string {
+  const whose = role
+    ? `the role ${role} (eb-migrate init --role)`
+    : `the instance profile's role. Assumes the role has the instance profile's\n# name, as the console's ${DEFAULT_INSTANCE_PROFILE} does; otherwise run \`eb-migrate init --role NAME\``;
   return `# The lease table (named by CloudFormation, so environments never share one) and a managed
-# policy attached to the instance profile's role. Assumes the role has the instance profile's
-# name, as the console's ${DEFAULT_INSTANCE_PROFILE} does; otherwise edit Roles below or run
-# \`eb-migrate init --no-resources\` and attach the \`eb-migrate policy\` output yourself.
+# policy attached to ${whose}.
+# Each environment attaches one more managed policy to that role (IAM allows 10 per role by
+# default): with many environments on one role, use \`eb-migrate init --no-resources\` and one
+# shared policy (see the eb-migrate README). Whoever runs \`eb deploy\` needs
+# \`eb-migrate policy --deployer\` for these resources.
 Resources:
-${toYaml(resourcesValue(), 2)}`;
+${toYaml(resourcesValue(role), 2)}`;
 }
 
 function optionSettings(): string {

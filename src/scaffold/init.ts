@@ -5,6 +5,7 @@ import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promise
 import { dirname, join } from "node:path";
 import { ConfigError } from "../cli/errors.js";
 import { ENV_PREFIX } from "../config/settings.js";
+import { createTableCommand, enableTtlCommand } from "../election/table.js";
 import type { InstanceBundle } from "./bundle.js";
 import { EBEXTENSION_PATH, ebextensionConfig } from "./ebextension.js";
 import { existingRunnersError, findExistingRunners, formatExistingRunners, type ExistingRunner } from "./existing-runners.js";
@@ -20,6 +21,8 @@ export interface InitOptions {
   force: boolean;
   containerCommands: boolean;
   resources: boolean;
+  /** The instance profile's role, when not named like the instance profile. */
+  role?: string;
   bundle: InstanceBundle;
   /** Write eb-migrate's files even though something else in the app runs migrate (existing-runners.ts). */
   keepExisting?: boolean;
@@ -62,7 +65,7 @@ interface Manifest {
 }
 
 /** The files init wants in the app for these options. */
-export function planFiles(options: Pick<InitOptions, "containerCommands" | "resources" | "bundle">): PlannedFile[] {
+export function planFiles(options: Pick<InitOptions, "containerCommands" | "resources" | "bundle" | "role">): PlannedFile[] {
   const version = options.bundle.version;
   const script = Buffer.from(hookScript(version));
   return [
@@ -72,7 +75,7 @@ export function planFiles(options: Pick<InitOptions, "containerCommands" | "reso
       : { path: HOOK_PATH, content: script, executable: true },
     {
       path: EBEXTENSION_PATH,
-      content: Buffer.from(ebextensionConfig({ version, containerCommands: options.containerCommands, resources: options.resources })),
+      content: Buffer.from(ebextensionConfig({ version, containerCommands: options.containerCommands, resources: options.resources, ...(options.role ? { role: options.role } : {}) })),
       executable: false,
     },
   ];
@@ -229,7 +232,8 @@ export function formatInitReport(result: InitResult): string {
   ];
   if (!result.options.resources) {
     steps.push(
-      `create the DynamoDB table and attach "eb-migrate policy --table <name>" to the instance role, then: eb setenv ${ENV_PREFIX}TABLE=<name>`,
+      `create the DynamoDB table once (any name; one table can serve several environments):\n       ${createTableCommand("eb-migrate")}\n       ${enableTtlCommand("eb-migrate")}`,
+      `attach "eb-migrate policy --table eb-migrate" to the instance role (one policy for every environment on that role), then: eb setenv ${ENV_PREFIX}TABLE=eb-migrate`,
     );
   }
   steps.push("eb deploy   (one instance runs the migrations, the others wait; a failure fails the deployment)");

@@ -160,6 +160,8 @@ describe("runInit", () => {
     expect(config.Resources).toBeUndefined();
     expect(config.option_settings).toBeUndefined();
     expect(formatInitReport(result)).toContain("eb-migrate policy --table");
+    expect(formatInitReport(result)).toContain("aws dynamodb create-table --table-name eb-migrate --attribute-definitions AttributeName=pk,AttributeType=S --key-schema AttributeName=pk,KeyType=HASH --billing-mode PAY_PER_REQUEST");
+    expect(formatInitReport(result)).toContain("aws dynamodb update-time-to-live --table-name eb-migrate");
   });
 
   it("with --container-commands writes the script for container_commands instead of the hook", async () => {

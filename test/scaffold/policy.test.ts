@@ -6,6 +6,8 @@ import {
   policyDocument,
   taskDefinitionFamily,
 } from "../../src/scaffold/policy.js";
+import { deployerPolicyDocument } from "../../src/scaffold/deployer-policy.js";
+import { resourcesValue } from "../../src/scaffold/ebextension.js";
 
 const actionsOf = (doc: { Statement: { Action: string[] }[] }) => doc.Statement.flatMap((s) => s.Action).sort();
 
@@ -85,5 +87,32 @@ describe("cloudFormationPolicyDocument", () => {
     expect(table.Resource).toEqual({ "Fn::GetAtt": ["EbMigrateTable", "Arn"] });
     const eb = doc.Statement.find((s) => s.Action.includes("elasticbeanstalk:DescribeEnvironments"))!;
     expect(JSON.stringify(eb.Resource)).toContain('{"Ref":"AWSEBEnvironmentName"}');
+  });
+});
+
+describe("deployerPolicyDocument (eb-migrate policy --deployer)", () => {
+  it("covers what CloudFormation calls for the ebextension's table and managed policy, scoped to EB's stack names", () => {
+    const doc = deployerPolicyDocument({ account: "123456789012", region: "eu-west-1" });
+    const actions = actionsOf(doc);
+    for (const a of ["dynamodb:CreateTable", "dynamodb:UpdateTimeToLive", "dynamodb:DeleteTable", "dynamodb:TagResource", "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy"]) {
+      expect(actions).toContain(a);
+    }
+    const resources = Object.fromEntries(doc.Statement.map((s) => [s.Sid, s.Resource]));
+    expect(resources).toEqual({
+      EbMigrateCreateTable: "arn:aws:dynamodb:eu-west-1:123456789012:table/awseb-e-*",
+      EbMigrateCreateInstancePolicy: "arn:aws:iam::123456789012:policy/awseb-e-*",
+      EbMigrateAttachInstancePolicy: "arn:aws:iam::123456789012:role/aws-elasticbeanstalk-ec2-role",
+    });
+    expect(actions.every((a) => !a.endsWith("*"))).toBe(true);
+  });
+
+  it("names the role init --role names", () => {
+    const doc = deployerPolicyDocument({ role: "my-app-instance-role" });
+    expect(doc.Statement.find((s) => s.Sid === "EbMigrateAttachInstancePolicy")!.Resource).toBe("arn:aws:iam::*:role/my-app-instance-role");
+  });
+
+  it("the resources it covers are exactly the ebextension's", () => {
+    const types = Object.values(resourcesValue()).map((r) => (r as { Type: string }).Type).sort();
+    expect(types).toEqual(["AWS::DynamoDB::Table", "AWS::IAM::ManagedPolicy"]);
   });
 });

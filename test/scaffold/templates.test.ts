@@ -66,6 +66,12 @@ describe("the .ebextensions config", () => {
     ]);
   });
 
+  it("init --role attaches the policy to the named role instead", () => {
+    const doc = parse(ebextensionConfig({ version, containerCommands: false, resources: true, role: "my-app-instance-role" })) as Yaml;
+    const props = ((doc.Resources as Yaml).EbMigrateInstancePolicy as Yaml).Properties as Yaml;
+    expect(props.Roles).toEqual(["my-app-instance-role"]);
+  });
+
   it("passes the generated table name to instances with EB's backtick Ref syntax, and nothing else", () => {
     const settings = config(false, true).option_settings as Yaml;
     expect(settings).toEqual({ "aws:elasticbeanstalk:application:environment": { EB_MIGRATE_TABLE: '`{"Ref" : "EbMigrateTable"}`' } });
@@ -78,12 +84,13 @@ describe("the .ebextensions config", () => {
     expect(text).not.toContain("aws:elasticbeanstalk:command:");
   });
 
-  it("installs nodejs20 with dnf only when no Node >= 20 is found, and adds the log to eb logs", () => {
+  it("installs nodejs22 with dnf unless nodejs22 or nodejs24 is there (an instance with only Node 20 gets 22), and adds the log to eb logs", () => {
     const doc = config(false, true);
     const commands = doc.commands as Record<string, { command: string; test: string }>;
-    const install = Object.values(commands).find((c) => c.command.includes("nodejs20"))!;
-    expect(install.command).toBe("dnf install -y nodejs20");
-    expect(install.test).toContain(`! ${FIND_NODE_SCRIPT}`);
+    const install = Object.values(commands).find((c) => c.command.startsWith("dnf install"))!;
+    expect(install.command).toBe("dnf install -y nodejs22");
+    expect(install.test).toBe("[ -x /usr/bin/dnf ] && ! rpm -q nodejs22 >/dev/null 2>&1 && ! rpm -q nodejs24 >/dev/null 2>&1");
+    expect(doc.files as Record<string, unknown>).toHaveProperty([FIND_NODE_SCRIPT]);
     const files = doc.files as Record<string, { content: string; mode: string }>;
     expect(files[FIND_NODE_SCRIPT]!.content).toContain(FIND_NODE_FUNCTION);
     expect(files[FIND_NODE_SCRIPT]!.mode).toBe("000755");

@@ -1,7 +1,7 @@
 // The lease table: present, ACTIVE, keyed as the runner expects (pk, HASH, S), TTL on expiresAt.
 import { DescribeTableCommand, DescribeTimeToLiveCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { describeError } from "../../cli/errors.js";
-import { PARTITION_KEY, TTL_ATTRIBUTE } from "../../election/table.js";
+import { createTableCommand, enableTtlCommand, PARTITION_KEY, TTL_ATTRIBUTE } from "../../election/table.js";
 import { errorCode, isAccessDenied } from "../aws-failure.js";
 import { fail, pass, warn, type CheckResult } from "../checklist.js";
 
@@ -10,10 +10,6 @@ export interface TableFacts {
   /** False when the table is missing: item-level permission probes cannot tell anything then. */
   exists: boolean;
 }
-
-/** The AWS CLI command that creates a table as eb-migrate wants it (TTL is a second call). */
-export const createTableCommand = (table: string) =>
-  `aws dynamodb create-table --table-name ${table} --attribute-definitions AttributeName=${PARTITION_KEY},AttributeType=S --key-schema AttributeName=${PARTITION_KEY},KeyType=HASH --billing-mode PAY_PER_REQUEST`;
 
 const CREATE_FIX = (table: string) => `deploy with the ebextension (its Resources create the table), or: ${createTableCommand(table)}`;
 
@@ -49,7 +45,7 @@ export async function checkTable(dynamodb: DynamoDBClient, table: string): Promi
 
 async function checkTtl(dynamodb: DynamoDBClient, table: string): Promise<CheckResult> {
   const name = "table TTL";
-  const fix = `aws dynamodb update-time-to-live --table-name ${table} --time-to-live-specification Enabled=true,AttributeName=${TTL_ATTRIBUTE}`;
+  const fix = enableTtlCommand(table);
   try {
     const ttl = (await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: table }))).TimeToLiveDescription;
     const on = ttl?.TimeToLiveStatus === "ENABLED" || ttl?.TimeToLiveStatus === "ENABLING";
