@@ -29,6 +29,8 @@ export interface CommandSpec {
   /** One line: `eb-migrate init [--dir D] ...`. */
   usage: string;
   options: OptionsConfig;
+  /** What each option does, one line each, for `--help` (every option has one). */
+  flags: Record<string, string>;
   positionals?: boolean;
   run(ctx: CommandContext, args: ParsedArgs): Promise<number>;
 }

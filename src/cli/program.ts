@@ -1,6 +1,8 @@
 // Parses argv, dispatches to a command, and turns every outcome into an exit code and at most
 // one clear line for the user (no stack trace for a user error).
 import { parseArgs } from "node:util";
+import { credentialsProblem } from "../ops/aws-failure.js";
+import { closest } from "./did-you-mean.js";
 import { describeError, EbMigrateError, ExitCode } from "./errors.js";
 import type { CommandContext, CommandSpec, ParsedArgs } from "./command.js";
 
@@ -19,11 +21,12 @@ export async function runProgram(argv: string[], ctx: CommandContext, commands: 
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    ctx.stderr.write(`eb-migrate: unknown command "${name}"; run "eb-migrate --help" for the list\n`);
+    const hint = closest(name, commands.filter((c) => !c.name.startsWith("__")).map((c) => c.name));
+    ctx.stderr.write(`eb-migrate: unknown command "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; run "eb-migrate --help" for the list\n`);
     return ExitCode.badConfiguration;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    ctx.stdout.write(`${command.summary}\n\nusage: ${command.usage}\n`);
+    ctx.stdout.write(commandHelp(command));
     return ExitCode.ok;
   }
   let args: ParsedArgs;
@@ -31,7 +34,7 @@ export async function runProgram(argv: string[], ctx: CommandContext, commands: 
     const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: command.positionals ?? false, strict: true });
     args = { values: parsed.values as ParsedArgs["values"], positionals: parsed.positionals };
   } catch (error) {
-    ctx.stderr.write(`eb-migrate ${name}: ${describeError(error).replace(/^TypeError[^:]*: /, "")}\nusage: ${command.usage}\n`);
+    ctx.stderr.write(`eb-migrate ${name}: ${argumentError(error, command)}\nusage: ${command.usage} (eb-migrate ${name} --help lists every option)\n`);
     return ExitCode.badConfiguration;
   }
   try {
@@ -41,12 +44,36 @@ export async function runProgram(argv: string[], ctx: CommandContext, commands: 
       ctx.stderr.write(`eb-migrate ${name}: ${error.message}\n`);
       return error.exitCode;
     }
+    // Missing or expired AWS credentials, wherever the call was: one line and the fix.
+    const credentials = credentialsProblem(error);
+    if (credentials) {
+      ctx.stderr.write(`eb-migrate ${name}: ${credentials}\n`);
+      return ExitCode.badConfiguration;
+    }
     // A bug or an unexpected AWS answer: say what it was; the stack only with EB_MIGRATE_DEBUG.
     const debug = /^(1|true|yes|on)$/i.test(ctx.env.EB_MIGRATE_DEBUG ?? "");
     const detail = debug && error instanceof Error && error.stack ? `\n${error.stack}` : "";
     ctx.stderr.write(`eb-migrate ${name}: unexpected error: ${describeError(error)}${detail}\n`);
     return ExitCode.releaseFailed;
   }
+}
+
+/** parseArgs' complaint in our words, with the closest option for an unknown one. */
+function argumentError(error: unknown, command: CommandSpec): string {
+  const text = describeError(error).replace(/^TypeError[^:]*: /, "");
+  const unknown = /^Unknown option '(-{1,2})([^']+)'/.exec(text);
+  if (!unknown) return text.replace(/\. To specify a positional argument.*$/s, "");
+  const hint = closest(unknown[2]!, Object.keys(command.options));
+  return `unknown option ${unknown[1]}${unknown[2]}${hint ? ` (did you mean --${hint}?)` : ""}`;
+}
+
+/** `eb-migrate <command> --help`: the summary, the usage line and what each option does. */
+export function commandHelp(command: CommandSpec): string {
+  const names = Object.keys(command.options);
+  const label = (n: string) => `--${n}${command.options[n]!.type === "string" ? " VALUE" : ""}`;
+  const width = Math.max(0, ...names.map((n) => label(n).length));
+  const lines = names.map((n) => `  ${label(n).padEnd(width)}  ${command.flags[n] ?? ""}`);
+  return `${command.summary}\n\nusage: ${command.usage}\n${lines.length ? `\noptions:\n${lines.join("\n")}\n` : ""}`;
 }
 
 function helpText(commands: CommandSpec[]): string {

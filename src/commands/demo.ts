@@ -7,6 +7,7 @@ export const demoCommand: CommandSpec = {
   summary: "Try eb-migrate without AWS: a sandboxed environment, a real Django app, five scenes (needs Python with Django).",
   usage: "eb-migrate demo [--verbose]",
   options: { verbose: { type: "boolean" } },
+  flags: { verbose: "Also show every instance's full eb-migrate output." },
   async run(ctx, args) {
     return await runDemo({ env: ctx.env, stdout: ctx.stdout, verbose: args.values.verbose === true });
   },

@@ -10,13 +10,20 @@ import { formatCheck, summaryLine } from "../ops/checklist.js";
 import { runDoctor } from "../ops/doctor.js";
 import { describedProperties, instanceProperties, withProperties } from "../ops/operator-settings.js";
 import { resolveTarget, type EnvironmentTarget } from "../ops/target.js";
-import { SETTINGS_OPTIONS, SETTINGS_USAGE } from "./settings-flags.js";
+import { SETTINGS_FLAGS, SETTINGS_OPTIONS, SETTINGS_USAGE } from "./settings-flags.js";
 
 export const doctorCommand: CommandSpec = {
   name: "doctor",
   summary: "Check this instance's set-up (table, permissions, Auto Scaling, command, Django), or an environment's from outside with --env; exit 1 when a deploy would fail.",
   usage: `eb-migrate doctor [--dir APP_DIR] [--env NAME [--region R]] [--json] ${SETTINGS_USAGE}`,
   options: { ...SETTINGS_OPTIONS, dir: { type: "string" }, json: { type: "boolean" }, env: { type: "string" }, region: { type: "string" } },
+  flags: {
+    ...SETTINGS_FLAGS,
+    dir: "The application directory holding manage.py (default: the current directory; the hook runs in /var/app/staging).",
+    json: "Print the checks as one JSON document instead of lines.",
+    env: "Check this Elastic Beanstalk environment from outside an instance (its table and ECS settings; instance checks are skipped).",
+    region: "The region of --env (default: AWS_REGION).",
+  },
   async run(ctx, args) {
     const { dir, json, env: environmentName, region, ...flags } = args.values;
     const root = ctx.env.EB_MIGRATE_ROOT || "/";

@@ -19,6 +19,14 @@ export const initCommand: CommandSpec = {
     "keep-existing": { type: "boolean" },
     role: { type: "string" },
   },
+  flags: {
+    dir: "The Django project to add eb-migrate to (default: the current directory; must hold manage.py).",
+    "dry-run": "Show what would be written, write nothing.",
+    force: "Overwrite files you changed (or that eb-migrate did not write).",
+    "container-commands": "Run eb-migrate from .ebextensions container_commands instead of a predeploy platform hook.",
+    "no-resources": "Leave out the CloudFormation Resources (table and instance-role policy): you create the table and attach `eb-migrate policy` yourself (one shared policy for many environments).",
+    role: "Attach the ebextension's policy to this IAM role instead of the one named like the instance profile.",
+  },
   async run(ctx, args) {
     const role = typeof args.values.role === "string" ? args.values.role : undefined;
     if (role !== undefined && !/^[\w+=,.@-]{1,64}$/.test(role)) throw new ConfigError(`--role=${JSON.stringify(role)} is not valid: expected an IAM role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)`);

@@ -21,6 +21,18 @@ export const policyCommand: CommandSpec = {
     "ecs-task-definition": { type: "string" },
     "log-group": { type: "string" },
   },
+  flags: {
+    deployer: "Print what the person or pipeline running `eb deploy` needs for the ebextension's Resources instead.",
+    role: "With --deployer: the instance profile's role the ebextension attaches its policy to (init --role).",
+    table: "The DynamoDB table to grant (default: EB_MIGRATE_TABLE or eb-migrate).",
+    mode: "local or ecs: ecs adds RunTask, task and log permissions (default: EB_MIGRATE_MODE or local).",
+    json: "Print only the policy document (for aws iam put-role-policy).",
+    region: "Narrow ARNs to this region (default: AWS_REGION, else *).",
+    account: "Narrow ARNs to this account id (default: *).",
+    environment: "Narrow the Elastic Beanstalk reads to this environment name (default: *).",
+    "ecs-task-definition": "ecs mode: narrow RunTask to this task definition's family.",
+    "log-group": "ecs mode: narrow GetLogEvents to this log group.",
+  },
   async run(ctx, args) {
     const str = (name: string) => (typeof args.values[name] === "string" ? (args.values[name] as string) : undefined);
     // Table, mode and task definition come from the same settings the runner uses.

@@ -21,7 +21,7 @@ import { runRelease, type RunOutcome } from "../release/runner.js";
 import { systemClock } from "../runtime/clock.js";
 import { nodeVersionWarning } from "../runtime/node-version.js";
 import { LOG_FILE } from "../scaffold/hook-script.js";
-import { SETTINGS_OPTIONS, SETTINGS_USAGE } from "./settings-flags.js";
+import { SETTINGS_FLAGS, SETTINGS_OPTIONS, SETTINGS_USAGE } from "./settings-flags.js";
 
 
 export const runCommand: CommandSpec = {
@@ -29,6 +29,7 @@ export const runCommand: CommandSpec = {
   summary: "Run the release command on exactly one instance; the others wait (use in the predeploy hook).",
   usage: `eb-migrate run ${SETTINGS_USAGE} [--stats-file F]`,
   options: { ...SETTINGS_OPTIONS, "stats-file": { type: "string" } },
+  flags: { ...SETTINGS_FLAGS, "stats-file": "Write this run's role, leader, exit code, duration and AWS call counts to this JSON file (bench, chaos, demo)." },
   async run(ctx, args) {
     const { "stats-file": statsFile, ...flags } = args.values;
     const settings = resolveSettings(ctx.env, flags);

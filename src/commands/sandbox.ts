@@ -25,6 +25,13 @@ export const sandboxCommand: CommandSpec = {
     port: { type: "string" },
     "base-dir": { type: "string" },
   },
+  flags: {
+    "state-file": "Write the endpoints, the environment and each instance's environment variables to this JSON file (required).",
+    instances: `How many InService instances to start with (0 to ${MAX_GROUP_SIZE}; default ${DEFAULT_INSTANCES}).`,
+    "dynamodb-endpoint": "Use this DynamoDB-compatible server (e.g. DynamoDB Local) instead of the embedded dynalite.",
+    port: "The admin API's port on 127.0.0.1 (default: a free one).",
+    "base-dir": "Where the instances' root directories go (default: a temporary directory).",
+  },
   async run(ctx, args) {
     const v = args.values;
     const stateFile = v["state-file"];

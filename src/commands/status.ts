@@ -24,6 +24,13 @@ export const statusCommand: CommandSpec = {
     limit: { type: "string" },
     json: { type: "boolean" },
   },
+  flags: {
+    env: "Look at this Elastic Beanstalk environment from a laptop (default: this instance's environment).",
+    region: "The region of --env (default: AWS_REGION).",
+    table: "Read this DynamoDB table (default: the environment's EB_MIGRATE_TABLE, read from get-config or DescribeConfigurationSettings).",
+    limit: `Show at most this many releases, newest first (default ${DEFAULT_STATUS_LIMIT}).`,
+    json: "Print one JSON document instead of the table.",
+  },
   async run(ctx, args) {
     const { env: environmentName, region, table: tableFlag, limit: limitText, json } = args.values;
     const limit = parseLimit(limitText);

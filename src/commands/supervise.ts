@@ -7,6 +7,7 @@ export const superviseCommand: CommandSpec = {
   summary: "(internal) run a command and stop it when the calling eb-migrate process dies",
   usage: "eb-migrate __supervise -- COMMAND [ARGS...]",
   options: {},
+  flags: {},
   positionals: true,
   async run(_ctx, args) {
     return await supervise(args.positionals);

@@ -1,6 +1,7 @@
 // The EB_MIGRATE_* settings: one table of names, flags, defaults and validators; resolved and
 // checked before anything else happens (a bad value is exit 2 with nothing written or run).
 import { parse as parseShellWords } from "shell-quote";
+import { closest } from "../cli/did-you-mean.js";
 import { ConfigError } from "../cli/errors.js";
 import type { LogFormat } from "../cli/log.js";
 
@@ -233,28 +234,4 @@ export function splitCommand(text: string): string[] {
   }
   if (argv.length === 0) throw new ConfigError(`EB_MIGRATE_COMMAND is empty: expected a command line`);
   return argv;
-}
-
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return bestDistance <= 3 ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const temp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = temp;
-    }
-  }
-  return row[b.length]!;
 }

@@ -101,7 +101,7 @@ describe("eb-migrate run with a bad setting", () => {
   it("an unknown flag is a usage error (exit 2) with the usage line", () => {
     const result = spawnSync(process.execPath, [BUNDLE, "run", "--leese-seconds", "3"], { encoding: "utf8" });
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/Unknown option '--leese-seconds'/);
+    expect(result.stderr).toMatch(/unknown option --leese-seconds \(did you mean --lease-seconds\?\)/);
     expect(result.stderr).toMatch(/usage: eb-migrate run/);
   });
 
