@@ -4,12 +4,15 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import type { Sandbox, SandboxInstanceEntry } from "../sandbox/index.js";
 import { INSPECT_DATABASE_PY, writeDemoApp } from "./django-app.js";
+import { writeStandInApp } from "./stand-in-app.js";
 import { startInstanceProcess, type InstanceProcess, type InstanceRun } from "../sandbox/instance-process.js";
 import type { Narrator } from "./narrator.js";
 
 export interface DemoBed {
   sandbox: Sandbox;
   python: string;
+  /** The real Django app, or the demo's stand-in when no Python here can import Django. */
+  app: "django" | "stand-in";
   /** dist/eb-migrate.cjs: what each instance runs. */
   bundle: string;
   database: string;
@@ -37,7 +40,7 @@ export async function startHooks(bed: DemoBed, instances: SandboxInstanceEntry[]
   const processes: InstanceProcess[] = [];
   for (const instance of instances) {
     const staging = join(instance.env.EB_MIGRATE_ROOT!, "var/app/staging");
-    await writeDemoApp(staging, bed.version);
+    await (bed.app === "django" ? writeDemoApp : writeStandInApp)(staging, bed.version);
     const p = startInstanceProcess({
       id: instance.id,
       bundle: bed.bundle,

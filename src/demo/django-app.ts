@@ -133,7 +133,8 @@ def rows(sql):
         return db.execute(sql).fetchall()
     except sqlite3.OperationalError:
         return []
-applied = [r[0] for r in rows("SELECT name FROM django_migrations WHERE app = 'shop' ORDER BY id")]
+# Django's table, or the demo stand-in's (stand-in-app.ts) when the demo runs without Django.
+applied = [r[0] for r in rows("SELECT name FROM django_migrations WHERE app = 'shop' ORDER BY id") or rows("SELECT name FROM standin_migrations WHERE app = 'shop' ORDER BY id")]
 log = {}
 for (m,) in rows("SELECT migration FROM shop_appliedlog"):
     log[m] = log.get(m, 0) + 1

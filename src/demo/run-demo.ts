@@ -12,7 +12,7 @@ import { formatDuration } from "../ops/table-text.js";
 import { startSandbox } from "../sandbox/index.js";
 import type { DemoBed } from "./bed.js";
 import { Narrator, type SceneSummary } from "./narrator.js";
-import { findDjangoPython, INSTALL_HINT } from "./python.js";
+import { findDemoPython, INSTALL_HINT } from "./python.js";
 import { SCENES } from "./scenes.js";
 
 /** Short lease so that takeovers and the fallback happen within seconds. */
@@ -29,30 +29,39 @@ export interface DemoInput {
 
 export async function runDemo(input: DemoInput): Promise<number> {
   const started = performance.now();
-  const django = await findDjangoPython(input.env);
-  if (!django) throw new ConfigError(INSTALL_HINT);
+  const demoPython = await findDemoPython(input.env);
+  if (!demoPython) throw new ConfigError(INSTALL_HINT);
+  const app = demoPython.djangoVersion ? "django" : "stand-in";
   const bundle = input.bundle ?? instanceBundle();
   const narrator = new Narrator(input.stdout, input.env, input.verbose);
   const work = await mkdtemp(join(tmpdir(), "eb-migrate-demo-"));
   const statsDir = join(work, "stats");
   await mkdir(statsDir);
   const database = join(work, "db.sqlite3");
+  // The work directory goes with a sandbox that cannot start (e.g. dynalite not installed).
   const sandbox = await startSandbox({
     instances: DEMO_INSTANCES,
     baseDir: join(work, "sandbox"),
     environmentProperties: {
-      EB_MIGRATE_COMMAND: `${quote([django.python])} manage.py migrate --noinput`,
+      EB_MIGRATE_COMMAND: `${quote([demoPython.python])} manage.py migrate --noinput`,
       EB_MIGRATE_LEASE_SECONDS: String(DEMO_LEASE_SECONDS),
       EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "45",
       DEMO_DATABASE: database,
     },
+  }).catch(async (error: unknown) => {
+    await rm(work, { recursive: true, force: true });
+    throw error;
   });
-  const bed: DemoBed = { sandbox, python: django.python, bundle, database, statsDir, narrator, version: 0, live: new Set() };
+  const bed: DemoBed = { sandbox, python: demoPython.python, app, bundle, database, statsDir, narrator, version: 0, live: new Set() };
   const rows: SceneSummary[] = [];
   try {
     const state = sandbox.state();
     narrator.say(`eb-migrate demo: Elastic Beanstalk environment ${state.environment.name} with ${state.instances.length} instances, emulated on 127.0.0.1`);
-    narrator.say(`a Django ${django.djangoVersion} app (${django.python}) on one SQLite database; each instance runs "eb-migrate run" as its predeploy hook`);
+    narrator.say(
+      demoPython.djangoVersion
+        ? `a Django ${demoPython.djangoVersion} app (${demoPython.python}) on one SQLite database; each instance runs "eb-migrate run" as its predeploy hook`
+        : `No Python here can import Django: the scenes play with the demo's migration stand-in, NOT Django (${demoPython.python}, stdlib sqlite3, numbered migrations recorded in a table, no lock: the same hazard as Django's migrate)`,
+    );
     narrator.note(`lease ${DEMO_LEASE_SECONDS} s (default 30) so that takeovers and the fallback show within seconds`);
     for (const scene of SCENES) rows.push(await scene(bed));
   } finally {
