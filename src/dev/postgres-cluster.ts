@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const POSTGRES_INSTALL_HINT =
-  "On Debian/Ubuntu: apt-get install postgresql python3-django python3-psycopg2 (or run .ci/run, which installs them)";
+  "On Debian/Ubuntu: run scripts/install-test-deps.sh as root (npm test runs it first), or apt-get install postgresql python3-django python3-psycopg2";
 
 /** How to reach a PostgreSQL server (trust auth, no password). */
 export interface PostgresServer {
