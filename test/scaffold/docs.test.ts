@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SETTINGS } from "../../src/config/settings.js";
+import { DEPLOYER_ACTIONS } from "../../src/scaffold/deployer-policy.js";
 import { POLICY_ACTIONS } from "../../src/scaffold/policy.js";
 
 const doc = readFileSync(join(dirname(new URL(import.meta.url).pathname), "..", "..", "README.md"), "utf8");
@@ -24,7 +25,15 @@ describe("README.md", () => {
     }
   });
 
+  it("lists every permission of policy --deployer", () => {
+    for (const group of DEPLOYER_ACTIONS) {
+      const line = doc.split("\n").find((l) => l.startsWith(`| \`${group.sid}\` |`));
+      expect(line, group.sid).toBeDefined();
+      for (const action of group.actions) expect(line, `${group.sid} ${action}`).toContain(`\`${action}\``);
+    }
+  });
+
   it("documents every init option", () => {
-    for (const flag of ["--dir", "--dry-run", "--force", "--container-commands", "--no-resources", "--keep-existing"]) expect(doc).toContain(`| \`${flag}`);
+    for (const flag of ["--dir", "--dry-run", "--force", "--container-commands", "--no-resources", "--keep-existing", "--role"]) expect(doc).toContain(`| \`${flag}`);
   });
 });
