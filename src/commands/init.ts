@@ -26,6 +26,7 @@ export const initCommand: CommandSpec = {
     "container-commands": "Run eb-migrate from .ebextensions container_commands instead of a predeploy platform hook.",
     "no-resources": "Leave out the CloudFormation Resources (table and instance-role policy): you create the table and attach `eb-migrate policy` yourself (one shared policy for many environments).",
     role: "Attach the ebextension's policy to this IAM role instead of the one named like the instance profile.",
+    "keep-existing": "Write eb-migrate's files even though something else in the app already runs migrate (listed in the report).",
   },
   async run(ctx, args) {
     const role = typeof args.values.role === "string" ? args.values.role : undefined;
