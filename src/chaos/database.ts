@@ -26,7 +26,7 @@ export async function stopChaosPostgres(): Promise<void> {
 
 export interface ChaosDjangoProject {
   dir: string;
-  /** What each instance process adds to its environment: the database, and a `python` with Django first on PATH. */
+  /** What each instance process adds to its environment: the database, and a `python3`/`python` with Django first on PATH. */
   env: Record<string, string>;
 }
 
@@ -44,6 +44,8 @@ export async function writeChaosDjangoProject(dir: string, server: PostgresServe
       "",
     ].join("\n"),
   );
+  // The default command takes python3 before python from PATH: both are Django's interpreter here.
+  await symlink(CHAOS_PYTHON, join(dir, "bin", "python3"));
   await symlink(CHAOS_PYTHON, join(dir, "bin", "python"));
   return {
     dir,
