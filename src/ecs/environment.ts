@@ -1,6 +1,6 @@
 // The environment's properties as deployed (DescribeConfigurationSettings), passed to the task
 // as container overrides — never registered into a task definition revision.
-import { DescribeConfigurationSettingsCommand, DescribeEnvironmentsCommand, type ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
+import { DescribeConfigurationSettingsCommand, DescribeEnvironmentsCommand, type ConfigurationSettingsDescription, type ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
 import type { Identity } from "../instance/types.js";
 import { ecsCallError } from "./aws-errors.js";
 
@@ -24,12 +24,20 @@ export async function readEnvironmentProperties(eb: ElasticBeanstalkClient, iden
   } catch (error) {
     throw ecsCallError(`DescribeConfigurationSettings for ${identity.environmentName}`, error, "the instance role needs elasticbeanstalk:DescribeConfigurationSettings");
   }
-  const sets = settings.ConfigurationSettings ?? [];
+  const all = deployedProperties(settings.ConfigurationSettings ?? []);
+  return Object.fromEntries(Object.entries(all).filter(([name]) => !name.startsWith(OWN_PREFIX)));
+}
+
+/**
+ * The environment properties of the deployed configuration. For a running environment
+ * DescribeConfigurationSettings may return two sets, the deployed one and a draft of a
+ * deployment in progress or failed (API reference): the deployed one is what instances run with.
+ */
+export function deployedProperties(sets: readonly ConfigurationSettingsDescription[]): Record<string, string> {
   const deployed = sets.find((s) => s.DeploymentStatus === "deployed") ?? sets[0];
   const properties: Record<string, string> = {};
   for (const option of deployed?.OptionSettings ?? []) {
-    if (option.Namespace !== ENVIRONMENT_NAMESPACE || !option.OptionName || option.OptionName.startsWith(OWN_PREFIX)) continue;
-    properties[option.OptionName] = option.Value ?? "";
+    if (option.Namespace === ENVIRONMENT_NAMESPACE && option.OptionName) properties[option.OptionName] = option.Value ?? "";
   }
   return properties;
 }

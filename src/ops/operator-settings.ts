@@ -5,11 +5,9 @@
 import { DescribeConfigurationSettingsCommand, type ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
 import { ConfigError, describeError } from "../cli/errors.js";
 import { ENV_PREFIX } from "../config/settings.js";
+import { deployedProperties } from "../ecs/environment.js";
 import { readEnvironmentProperties } from "../instance/eb-files.js";
 import { credentialsProblem, isAccessDenied } from "./aws-failure.js";
-
-/** AWS's namespace of environment properties in option settings. */
-export const PROPERTIES_NAMESPACE = "aws:elasticbeanstalk:application:environment";
 
 export type PropertySource = { properties: Record<string, string>; label: string } | { properties?: undefined; unavailable: string };
 
@@ -18,11 +16,7 @@ export async function instanceProperties(root: string): Promise<PropertySource> 
   return read.found ? { properties: read.properties, label: "the environment properties (get-config)" } : { unavailable: read.reason };
 }
 
-/**
- * The deployed configuration's properties. DescribeConfigurationSettings may return two sets
- * for a running environment, the deployed one and a draft of a deployment in progress or
- * failed (API reference): the deployed one is what the instances run with.
- */
+/** The deployed configuration's properties, as the ECS flow reads them for the task. */
 export async function describedProperties(eb: ElasticBeanstalkClient, applicationName: string, environmentName: string): Promise<PropertySource> {
   let sets;
   try {
@@ -35,12 +29,7 @@ export async function describedProperties(eb: ElasticBeanstalkClient, applicatio
     }
     throw new ConfigError(`could not read the configuration of environment ${environmentName}: ${describeError(error)}`, { cause: error });
   }
-  const deployed = sets.find((s) => s.DeploymentStatus === "deployed") ?? sets[0];
-  const properties: Record<string, string> = {};
-  for (const o of deployed?.OptionSettings ?? []) {
-    if (o.Namespace === PROPERTIES_NAMESPACE && o.OptionName && o.Value !== undefined) properties[o.OptionName] = o.Value;
-  }
-  return { properties, label: `environment ${environmentName}'s configuration (DescribeConfigurationSettings)` };
+  return { properties: deployedProperties(sets), label: `environment ${environmentName}'s configuration (DescribeConfigurationSettings)` };
 }
 
 export interface OperatorEnvironment {
