@@ -28,7 +28,7 @@ export type EnvironmentProperties =
   | { found: false; reason: string };
 
 /** The environment properties as EB's own tool prints them (`get-config environment`). */
-export async function readEnvironmentProperties(root: string): Promise<EnvironmentProperties> {
+export async function readGetConfigEnvironment(root: string): Promise<EnvironmentProperties> {
   const tool = join(root, GET_CONFIG);
   if (!existsSync(tool)) return { found: false, reason: `no ${tool}` };
   return await new Promise((resolve) => {

@@ -6,13 +6,13 @@ import { DescribeConfigurationSettingsCommand, type ElasticBeanstalkClient } fro
 import { ConfigError, describeError } from "../cli/errors.js";
 import { ENV_PREFIX } from "../config/settings.js";
 import { deployedProperties } from "../ecs/environment.js";
-import { readEnvironmentProperties } from "../instance/eb-files.js";
+import { readGetConfigEnvironment } from "../instance/eb-files.js";
 import { credentialsProblem, isAccessDenied } from "./aws-failure.js";
 
 export type PropertySource = { properties: Record<string, string>; label: string } | { properties?: undefined; unavailable: string };
 
 export async function instanceProperties(root: string): Promise<PropertySource> {
-  const read = await readEnvironmentProperties(root);
+  const read = await readGetConfigEnvironment(root);
   return read.found ? { properties: read.properties, label: "the environment properties (get-config)" } : { unavailable: read.reason };
 }
 
