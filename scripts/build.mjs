@@ -1,6 +1,7 @@
 // Builds the single-file instance bundle and the development entry with esbuild.
 import { build } from "esbuild";
 import { readFileSync, chmodSync, existsSync } from "node:fs";
+import { schemaKeysPlugin } from "./schema-keys.mjs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
@@ -29,6 +30,7 @@ const common = {
   define: { __EB_MIGRATE_VERSION__: JSON.stringify(pkg.version) },
   banner: { js: banner },
   logLevel: "warning",
+  plugins: [schemaKeysPlugin],
 };
 
 // What runs on instances: only Node built-ins at run time.
