@@ -10,6 +10,7 @@ import { LeaseStore } from "../election/lease.js";
 import { checkEcsSettings } from "../ecs/settings-check.js";
 import { runEcsRelease } from "../ecs/run-task.js";
 import { groupOf, holderState, inServiceMembers, oldestInstance } from "../instance/auto-scaling.js";
+import { environmentProperties } from "../instance/eb-files.js";
 import { discoverDeployment, discoverIdentity, instanceMetadata } from "../instance/identity.js";
 import { planDbLock } from "../release/db-lock/plan.js";
 import type { ExecutionResult } from "../release/execution.js";
@@ -32,10 +33,16 @@ export const runCommand: CommandSpec = {
   flags: { ...SETTINGS_FLAGS, "stats-file": "Write this run's role, leader, exit code, duration and AWS call counts to this JSON file (bench, chaos, demo)." },
   async run(ctx, args) {
     const { "stats-file": statsFile, ...flags } = args.values;
+    const root = ctx.env.EB_MIGRATE_ROOT || "/";
+    // Older platform versions give hooks no environment properties. They join the process
+    // environment (values already set win), as the hook once exported them: the settings, the
+    // release command and the AWS SDK (which reads process.env itself) all see them.
+    for (const [name, value] of Object.entries(await environmentProperties(root))) {
+      if (ctx.env[name] === undefined) ctx.env[name] = value;
+    }
     const settings = resolveSettings(ctx.env, flags);
     if (settings.mode === "ecs") checkEcsSettings(settings);
     const clock = systemClock;
-    const root = ctx.env.EB_MIGRATE_ROOT || "/";
     const sinks: LogSink[] = [streamSink(ctx.stderr, settings.logFormat, ctx.env), fileSink(join(root, LOG_FILE))];
     let log = createLogger({ sinks, now: clock.now, debug: settings.debug });
     if (settings.disabled) {

@@ -13,6 +13,7 @@
 // and /opt/elasticbeanstalk/bin/get-config (documented in "Platform script tools":
 // `get-config environment` prints the environment properties as one JSON object; root only).
 // Both JSON files are rewritten for each deployment before the hooks of that deployment run.
+// Hooks get the properties in their environment on current platform versions only.
 import { createHash } from "node:crypto";
 import { execFile } from "node:child_process";
 import { createReadStream, existsSync } from "node:fs";
@@ -21,29 +22,43 @@ import { join } from "node:path";
 
 export const DEPLOYMENT_DIR = "opt/elasticbeanstalk/deployment";
 export const GET_CONFIG = "opt/elasticbeanstalk/bin/get-config";
+const GET_CONFIG_TIMEOUT_MS = 10_000;
 
 export type EnvironmentProperties =
   | { found: true; properties: Record<string, string> }
   /** `reason` says why, for the operator: no get-config (not an instance), or it failed (not root?). */
   | { found: false; reason: string };
 
-/** The environment properties as EB's own tool prints them (`get-config environment`). */
+/**
+ * The environment properties as EB's own tool prints them (`get-config environment`): only
+ * names a shell could export, scalar values as strings.
+ */
 export async function readGetConfigEnvironment(root: string): Promise<EnvironmentProperties> {
   const tool = join(root, GET_CONFIG);
   if (!existsSync(tool)) return { found: false, reason: `no ${tool}` };
   return await new Promise((resolve) => {
-    execFile(tool, ["environment"], { timeout: 15_000 }, (error, stdout) => {
+    execFile(tool, ["environment"], { encoding: "utf8", timeout: GET_CONFIG_TIMEOUT_MS }, (error, stdout) => {
       if (error) return resolve({ found: false, reason: `${tool} environment failed (run as root, e.g. with sudo)` });
+      let json: unknown;
       try {
-        const json: unknown = JSON.parse(stdout || "{}");
-        if (!isObject(json)) throw new Error("not an object");
-        const properties = Object.fromEntries(Object.entries(json).filter((e): e is [string, string] => typeof e[1] === "string"));
-        resolve({ found: true, properties });
+        json = JSON.parse(stdout || "{}");
       } catch {
-        resolve({ found: false, reason: `${tool} environment printed no JSON object` });
+        json = undefined;
       }
+      if (!isObject(json)) return resolve({ found: false, reason: `${tool} environment printed no JSON object` });
+      const properties: Record<string, string> = {};
+      for (const [name, value] of Object.entries(json)) {
+        if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (typeof value === "string" || typeof value === "number" || typeof value === "boolean")) properties[name] = String(value);
+      }
+      resolve({ found: true, properties });
     });
   });
+}
+
+/** The properties, or {} when get-config is absent (off an instance), fails, or prints no object. */
+export async function environmentProperties(root: string): Promise<Record<string, string>> {
+  const read = await readGetConfigEnvironment(root);
+  return read.found ? read.properties : {};
 }
 
 export interface VersionManifest {

@@ -47,7 +47,7 @@ function indent(text: string, spaces: number): string {
 }
 
 function files(): string {
-  const findNode = `#!/bin/bash\n# Prints the path of a Node.js >= ${MINIMUM_NODE_MAJOR}, or fails (eb-migrate's install check).\nset -uo pipefail\n${FIND_NODE_FUNCTION}\nfind_node\n`;
+  const findNode = `#!/bin/bash\n# Prints the path of a Node.js >= ${MINIMUM_NODE_MAJOR}, or fails (eb-migrate's install check).\nset -uo pipefail\n${FIND_NODE_FUNCTION}\nfind_node && echo "$node_bin"\n`;
   return `files:
   ${FIND_NODE_SCRIPT}:
     mode: "000755"

@@ -9,23 +9,38 @@ export const CONTAINER_COMMAND_SCRIPT_PATH = ".platform/eb-migrate/container-com
 /** The on-instance log file (below EB_MIGRATE_ROOT): `run` appends to it; the ebextension adds it to `eb logs`. */
 export const LOG_FILE = "/var/log/eb-migrate.log";
 export const MINIMUM_NODE_MAJOR = 20;
+/** Below this the hook warns (Node 20 is end of life; AWS SDK releases from 2027 need 22). */
+export const PREFERRED_NODE_MAJOR = 22;
 
 /**
- * Prints the first Node.js >= 20 found: `node` (AL2023's alternatives link), the namespaced
- * AL2023 binaries (`node-22`, `node-20`), then common manual install places. Shared by the
- * hook and the ebextension's install check, so both agree on what "Node is there" means.
+ * Sets node_bin and node_major to the first Node.js >= 22 found, else the first >= 20, or fails. Amazon Linux 2023's namespaced binaries (node-24, node-22, node-20) are known by their
+ * names; others (`node`, AL2023's alternatives link, and common manual install places) by
+ * `--version`, read by bash: no JavaScript runs before eb-migrate itself (each Node start costs
+ * more than a deploy should). Shared by the hook and the ebextension's install check, so both
+ * agree on what "Node is there" means.
  */
-export const FIND_NODE_FUNCTION = `find_node() {
-  local candidate major
-  for candidate in node node-24 node-22 node-20 "\${EB_MIGRATE_ROOT:-}/usr/local/bin/node" "\${EB_MIGRATE_ROOT:-}/opt/nodejs/bin/node"; do
-    command -v "$candidate" >/dev/null 2>&1 || continue
-    major="$("$candidate" -p 'process.versions.node.split(".")[0]' 2>/dev/null)" || continue
-    if [[ "$major" =~ ^[0-9]+$ ]] && (( major >= ${MINIMUM_NODE_MAJOR} )); then
-      command -v "$candidate"
+export const FIND_NODE_FUNCTION = `# shellcheck disable=SC2034 # node_bin and node_major are for the caller
+find_node() {
+  local candidate path major version fallback_bin="" fallback_major=""
+  for candidate in node-24 node-22 node node-20 "\${EB_MIGRATE_ROOT:-}/usr/local/bin/node" "\${EB_MIGRATE_ROOT:-}/opt/nodejs/bin/node"; do
+    path="$(command -v "$candidate" 2>/dev/null)" || continue
+    if [[ "$candidate" =~ ^node-([0-9]+)$ ]]; then
+      major="\${BASH_REMATCH[1]}"
+    else
+      version="$("$path" --version 2>/dev/null)" || continue
+      [[ "$version" =~ ^v([0-9]+)\. ]] || continue
+      major="\${BASH_REMATCH[1]}"
+    fi
+    if (( major >= ${PREFERRED_NODE_MAJOR} )); then
+      node_bin="$path" node_major="$major"
       return 0
     fi
+    if (( major >= ${MINIMUM_NODE_MAJOR} )) && [[ -z "$fallback_bin" ]]; then
+      fallback_bin="$path" fallback_major="$major"
+    fi
   done
-  return 1
+  [[ -n "$fallback_bin" ]] || return 1
+  node_bin="$fallback_bin" node_major="$fallback_major"
 }`;
 
 export function hookScript(version: string): string {
@@ -48,30 +63,21 @@ say() {
   { mkdir -p "$(dirname "$log")" && echo "eb-migrate: $*" >>"$log"; } 2>/dev/null || true
 }
 
-if ! node_bin="$(find_node)"; then
-  say "no Node.js >= ${MINIMUM_NODE_MAJOR} on this instance (looked for node, node-24, node-22, node-20)."
-  say ".ebextensions/eb-migrate.config installs nodejs20 on Amazon Linux 2023; on Amazon Linux 2 install Node yourself (see the eb-migrate README)."
+if ! find_node; then
+  say "no Node.js >= ${MINIMUM_NODE_MAJOR} on this instance (looked for node-24, node-22, node, node-20)."
+  say ".ebextensions/eb-migrate.config installs Node.js on Amazon Linux 2023; on Amazon Linux 2 install Node yourself (see the eb-migrate README)."
   exit 2
+fi
+if (( node_major < ${PREFERRED_NODE_MAJOR} )); then
+  say "warning: running on Node.js $node_major ($node_bin), which is end of life; install Node.js ${PREFERRED_NODE_MAJOR} or newer (on Amazon Linux 2023: dnf install nodejs${PREFERRED_NODE_MAJOR})."
 fi
 if [[ ! -f "$bundle" ]]; then
   say "$bundle not found in $(pwd); run this from the app directory and commit what eb-migrate init wrote."
   exit 2
 fi
 
-# Environment properties: exported to hooks on current platforms; read from EB's own tool
-# where it exists so older platform versions behave the same. Values already set win.
-get_config="\${EB_MIGRATE_ROOT:-}/opt/elasticbeanstalk/bin/get-config"
-if [[ -x "$get_config" ]] && properties="$("$get_config" environment 2>/dev/null)"; then
-  while IFS= read -r -d '' assignment; do
-    name="\${assignment%%=*}"
-    if [[ -z "\${!name+set}" ]]; then export "$name=\${assignment#*=}"; fi
-  done < <(printf '%s' "$properties" | "$node_bin" -e '
-    const properties = JSON.parse(require("fs").readFileSync(0, "utf8") || "{}");
-    for (const [name, value] of Object.entries(properties))
-      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) process.stdout.write(name + "=" + value + "\\0");
-  ')
-fi
-
+# Environment properties missing from a hook's environment on older platform versions are read
+# by eb-migrate itself (from get-config): Node starts once.
 exec "$node_bin" "$bundle" run "$@"
 `;
 }

@@ -1,7 +1,7 @@
 // The generated templates: valid YAML with only keys EB accepts, CloudFormation shapes, a hook
 // that passes bash -n and shellcheck and really passes eb-migrate's exit code through.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ import { parse } from "yaml";
 import { SETTINGS } from "../../src/config/settings.js";
 import { ebextensionConfig, FIND_NODE_SCRIPT } from "../../src/scaffold/ebextension.js";
 import { BUNDLE_PATH, CONTAINER_COMMAND_SCRIPT_PATH, FIND_NODE_FUNCTION, HOOK_PATH, hookScript } from "../../src/scaffold/hook-script.js";
+import { BUNDLE } from "../support/fleet.js";
 
 const repo = join(dirname(new URL(import.meta.url).pathname), "..", "..");
 const version = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version;
@@ -162,8 +163,8 @@ describe("the predeploy hook script", () => {
     expect(script).toMatch(/exec "\$node_bin" "\$bundle" run "\$@"\n/);
   });
 
-  /** An app with the hook and a fake bundle, and a PATH holding only what the hook needs. */
-  function instance(nodeNames: Record<string, string>) {
+  /** An app with the hook and a fake bundle (or the real one), and a PATH holding only what the hook needs. */
+  function instance(nodeNames: Record<string, string>, options: { realBundle?: boolean } = {}) {
     const base = mkdtempSync(join(tmpdir(), "ebm-inst-"));
     const app = join(base, "app");
     const root = join(base, "root");
@@ -179,13 +180,14 @@ describe("the predeploy hook script", () => {
     mkdirSync(join(app, dirname(HOOK_PATH)), { recursive: true });
     mkdirSync(join(app, dirname(BUNDLE_PATH)), { recursive: true });
     writeFileSync(join(app, HOOK_PATH), script, { mode: 0o755 });
-    writeFileSync(
+    if (options.realBundle) copyFileSync(BUNDLE, join(app, BUNDLE_PATH));
+    else writeFileSync(
       join(app, BUNDLE_PATH),
       `console.log("fake eb-migrate " + JSON.stringify(process.argv.slice(2)) + " cwd=" + process.cwd() + " FROM_EB=" + process.env.FROM_EB + " PRESET=" + process.env.PRESET);\nprocess.exit(Number(process.env.FAKE_EXIT ?? 0));\n`,
     );
     const run = (env: Record<string, string> = {}) =>
       spawnSync("/usr/bin/bash", [join(app, HOOK_PATH)], { cwd: app, encoding: "utf8", env: { PATH: bin, EB_MIGRATE_ROOT: root, ...env }, timeout: 30_000 });
-    return { app, root, run };
+    return { app, root, bin, run };
   }
 
   it.each([0, 1, 3, 4])("passes exit code %i of eb-migrate run through", (code) => {
@@ -219,13 +221,48 @@ describe("the predeploy hook script", () => {
     expect(result.stderr).toContain("no Node.js >= 20");
   });
 
-  it("exports environment properties from EB's get-config, keeping values already set", () => {
-    const { root, run } = instance({ node: process.execPath });
+  /** A `node` that logs each start (its arguments) to a file, then runs the real Node. */
+  function countingNode(log: string): string {
+    return `#!/usr/bin/bash\necho "$(basename "$0") $*" >>${log}\nexec ${process.execPath} "$@"\n`;
+  }
+
+  it("prefers a Node >= 22 found by its name and starts Node once: for eb-migrate itself", () => {
+    const log = join(mkdtempSync(join(tmpdir(), "ebm-starts-")), "starts");
+    const { run } = instance({ node: countingNode(log), "node-22": countingNode(log), basename: "/usr/bin/basename" }, { realBundle: true });
+    const result = run({ EB_MIGRATE_DISABLED: "true" });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toContain("EB_MIGRATE_DISABLED is set");
+    expect(result.stderr).not.toContain("end of life");
+    expect(readFileSync(log, "utf8")).toBe(`node-22 ${BUNDLE_PATH} run\n`);
+  });
+
+  it("asks an unnamed node only for --version (no JavaScript) and warns below Node 22", () => {
+    const log = join(mkdtempSync(join(tmpdir(), "ebm-starts-")), "starts");
+    const { run } = instance({ node: countingNode(log), basename: "/usr/bin/basename" }, { realBundle: true });
+    const result = run({ EB_MIGRATE_DISABLED: "true" });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(log, "utf8")).toBe(`node --version\nnode ${BUNDLE_PATH} run\n`);
+    expect(result.stderr).toMatch(/warning: running on Node\.js 20 .* end of life; install Node\.js 22/);
+  });
+
+  it("prefers node-22 over a Node 20 `node` and over node-20", () => {
+    const { run } = instance({ node: "#!/usr/bin/bash\necho v20.1.0\n", "node-20": "#!/usr/bin/bash\nexit 9\n", "node-22": process.execPath });
+    const result = run();
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain("fake eb-migrate");
+  });
+
+  it("eb-migrate reads the environment properties from EB's get-config, keeping values already set", () => {
+    const { root, run } = instance({ node: process.execPath }, { realBundle: true });
     const getConfig = join(root, "opt/elasticbeanstalk/bin/get-config");
     mkdirSync(dirname(getConfig), { recursive: true });
-    writeFileSync(getConfig, `#!/usr/bin/bash\n[ "$1" = environment ] && echo '{"FROM_EB":"a b=c","PRESET":"from-eb","bad-name":"x"}'\n`, { mode: 0o755 });
-    const result = run({ PRESET: "mine" });
-    expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toContain("FROM_EB=a b=c PRESET=mine");
+    // DISABLED makes run stop before any AWS call; a bad LEASE_SECONDS shows which value was read.
+    writeFileSync(getConfig, `#!/usr/bin/bash\n[ "$1" = environment ] && echo '{"EB_MIGRATE_DISABLED":"true","EB_MIGRATE_LEASE_SECONDS":"soon","bad-name":"x"}'\n`, { mode: 0o755 });
+    const fromEb = run();
+    expect(fromEb.status, fromEb.stderr).toBe(2);
+    expect(fromEb.stderr).toContain("EB_MIGRATE_LEASE_SECONDS");
+    const preset = run({ EB_MIGRATE_LEASE_SECONDS: "60" });
+    expect(preset.status, preset.stderr).toBe(0);
+    expect(preset.stderr).toContain("EB_MIGRATE_DISABLED is set");
   });
 });
