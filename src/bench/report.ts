@@ -3,6 +3,7 @@
 import type { Distribution } from "./stats.js";
 import { sum } from "./stats.js";
 import type { FollowerFigures, Recovery, Strategy } from "./scenarios.js";
+import { startupMarkdown, type StartupFigures } from "./startup.js";
 
 export interface StrategyResults {
   strategy: Strategy;
@@ -15,9 +16,7 @@ export interface BenchResults {
   date: string;
   machine: string;
   quick: boolean;
-  bundle: { bytes: number; targetBytes: number };
-  startup: { node: Distribution; version: Distribution; ratioP50: number };
-  skip: Distribution;
+  startup: StartupFigures;
   decision: Record<string, Distribution>;
   takeover: { autoScaling: Distribution; leaseExpiry: Distribution; leaseSeconds: number };
   strategies: StrategyResults[];
@@ -56,16 +55,11 @@ export function ratios(results: BenchResults): string[] {
 }
 
 export function markdown(results: BenchResults): string {
-  const { bundle, startup, skip, decision, takeover } = results;
+  const { startup, decision, takeover } = results;
   const lease = takeover.leaseSeconds;
   const runner = [
     "| figure | result | target |",
     "|---|---|---|",
-    `| bundle size (dist/eb-migrate.cjs) | ${(bundle.bytes / 1024 / 1024).toFixed(2)} MiB (${bundle.bytes} bytes) | ≤ 1.2 MiB — ${ok(bundle.bytes <= bundle.targetBytes)} |`,
-    `| \`node -e 0\` | ${dist(startup.node)} | baseline |`,
-    `| \`eb-migrate --version\` | ${dist(startup.version)}; **${startup.ratioP50}×** node | ≤ 1.8× — ${ok(startup.ratioP50 <= 1.8)} |`,
-    `| \`run\`, skip path (deployment already released) | ${dist(skip)} | – |`,
-    ...Object.entries(decision).map(([n, d]) => `| decision latency, ${n} instance(s) at once (spawn → role decided) | ${dist(d)} | – |`),
     ...results.strategies
       .filter((r) => r.strategy.id === "eb-migrate")
       .map((r) => `| follower release after the leader's success | ${dist(r.follower.latency)} | p95 ≤ 1 s — ${ok(r.follower.latency.p95 <= 1000)} |`),
@@ -83,7 +77,9 @@ export function markdown(results: BenchResults): string {
         `| ${r.strategy.label} | ${ms(r.follower.latency.p50)} / ${ms(r.follower.latency.p95)} | ${recoveryText(r.recovery, "lock stays")} | ${recoveryText(r.scaleToZero, "lock stays")} | ${callsText(r.follower.callsFollower)} | ${callsText(r.follower.callsLeader)} |`,
     ),
   ];
+  const follower = results.strategies.find((r) => r.strategy.id === "eb-migrate")?.follower.latency;
   return [
+    startupMarkdown({ startup, decision, ...(follower ? { follower } : {}) }),
     `### Runner figures`,
     "",
     ...runner,
