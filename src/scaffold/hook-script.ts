@@ -60,7 +60,7 @@ ${FIND_NODE_FUNCTION}
 # once started, eb-migrate writes that file itself.
 say() {
   echo "eb-migrate: $*" >&2
-  { mkdir -p "\${log%/*}" && echo "eb-migrate: $*" >>"$log"; } 2>/dev/null || true
+  { { [[ -d "\${log%/*}" ]] || mkdir -p "\${log%/*}"; } && echo "eb-migrate: $*" >>"$log"; } 2>/dev/null || true
 }
 
 if ! find_node; then
