@@ -221,9 +221,10 @@ describe("the predeploy hook script", () => {
     expect(result.stderr).toContain("no Node.js >= 20");
   });
 
-  /** A `node` that logs each start (its arguments) to a file, then runs the real Node. */
-  function countingNode(log: string): string {
-    return `#!/usr/bin/bash\necho "$(basename "$0") $*" >>${log}\nexec ${process.execPath} "$@"\n`;
+  /** A `node` that logs each start (its arguments) to a file, then runs the real Node; `--version` answers `version` if given. */
+  function countingNode(log: string, version?: string): string {
+    const answer = version ? `[ "$1" = --version ] && { echo ${version}; exit 0; }\n` : "";
+    return `#!/usr/bin/bash\necho "$(basename "$0") $*" >>${log}\n${answer}exec ${process.execPath} "$@"\n`;
   }
 
   it("prefers a Node >= 22 found by its name and starts Node once: for eb-migrate itself", () => {
@@ -238,7 +239,7 @@ describe("the predeploy hook script", () => {
 
   it("asks an unnamed node only for --version (no JavaScript) and warns below Node 22", () => {
     const log = join(mkdtempSync(join(tmpdir(), "ebm-starts-")), "starts");
-    const { run } = instance({ node: countingNode(log), basename: "/usr/bin/basename" }, { realBundle: true });
+    const { run } = instance({ node: countingNode(log, "v20.11.1"), basename: "/usr/bin/basename" }, { realBundle: true });
     const result = run({ EB_MIGRATE_DISABLED: "true" });
     expect(result.status, result.stderr).toBe(0);
     expect(readFileSync(log, "utf8")).toBe(`node --version\nnode ${BUNDLE_PATH} run\n`);
