@@ -6,6 +6,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
+import { SNSClient } from "@aws-sdk/client-sns";
 
 export interface AwsClients {
   readonly dynamodb: DynamoDBClient;
@@ -14,6 +15,7 @@ export interface AwsClients {
   readonly elasticBeanstalk: ElasticBeanstalkClient;
   readonly ecs: ECSClient;
   readonly logs: CloudWatchLogsClient;
+  readonly sns: SNSClient;
 }
 
 export interface ClientOptions {
@@ -70,6 +72,9 @@ export function createClients(options: ClientOptions, counter?: CallCounter): Aw
     },
     get logs() {
       return lazy("CloudWatchLogs", () => new CloudWatchLogsClient(config));
+    },
+    get sns() {
+      return lazy("SNS", () => new SNSClient(config));
     },
   };
 }

@@ -3,13 +3,14 @@ import { resolve } from "node:path";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, ExitCode } from "../cli/errors.js";
 import { existingRunnersError } from "../scaffold/existing-runners.js";
+import { resolveSettings } from "../config/settings.js";
 import { bundleCandidates, findBundle } from "../scaffold/bundle.js";
 import { formatInitReport, runInit } from "../scaffold/init.js";
 
 export const initCommand: CommandSpec = {
   name: "init",
   summary: "Add eb-migrate to a Django app: predeploy hook, bundle, .ebextensions config",
-  usage: "eb-migrate init [--dir D] [--dry-run] [--force] [--container-commands] [--no-resources | --role NAME] [--keep-existing]",
+  usage: "eb-migrate init [--dir D] [--dry-run] [--force] [--container-commands] [--no-resources | --role NAME] [--keep-existing] [--notify TARGETS]",
   options: {
     dir: { type: "string" },
     "dry-run": { type: "boolean" },
@@ -18,6 +19,7 @@ export const initCommand: CommandSpec = {
     "no-resources": { type: "boolean" },
     "keep-existing": { type: "boolean" },
     role: { type: "string" },
+    notify: { type: "string" },
   },
   flags: {
     dir: "The Django project to add eb-migrate to (default: the current directory; must hold manage.py).",
@@ -27,12 +29,15 @@ export const initCommand: CommandSpec = {
     "no-resources": "Leave out the CloudFormation Resources (table and instance-role policy): you create the table and attach `eb-migrate policy` yourself (one shared policy for many environments).",
     role: "Attach the ebextension's policy to this IAM role instead of the one named like the instance profile.",
     "keep-existing": "Write eb-migrate's files even though something else in the app already runs migrate (listed in the report).",
+    notify: "EB_MIGRATE_NOTIFY's targets: their SNS topics get sns:Publish in the ebextension's policy.",
   },
   async run(ctx, args) {
     const role = typeof args.values.role === "string" ? args.values.role : undefined;
     if (role !== undefined && !/^[\w+=,.@-]{1,64}$/.test(role)) throw new ConfigError(`--role=${JSON.stringify(role)} is not valid: expected an IAM role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)`);
     if (role !== undefined && args.values["no-resources"] === true) throw new ConfigError("--role names the role the ebextension's policy is attached to; with --no-resources there is none: give only one of them");
     const dir = resolve(ctx.cwd, typeof args.values.dir === "string" ? args.values.dir : ".");
+    // --notify (or EB_MIGRATE_NOTIFY here) only shapes the policy: its SNS topics get sns:Publish.
+    const notify = resolveSettings(ctx.env, typeof args.values.notify === "string" ? { notify: args.values.notify } : {}).notify.targets;
     const bundle = await findBundle(bundleCandidates());
     const result = await runInit({
       dir,
@@ -43,6 +48,7 @@ export const initCommand: CommandSpec = {
       ...(role ? { role } : {}),
       bundle,
       keepExisting: args.values["keep-existing"] === true,
+      notify,
     });
     ctx.stdout.write(formatInitReport(result));
     // A dry run shows everything, then stops as init itself would.

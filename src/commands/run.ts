@@ -14,6 +14,9 @@ import { environmentProperties } from "../instance/eb-files.js";
 import { discoverDeployment, discoverIdentity, instanceMetadata } from "../instance/identity.js";
 import { planDbLock } from "../release/db-lock/plan.js";
 import type { ExecutionResult } from "../release/execution.js";
+import { createNotifier } from "../notify/notifier.js";
+import { NotificationMarks } from "../notify/record.js";
+import { webhookSecrets } from "../notify/targets.js";
 import { runLocalCommand } from "../release/local-command.js";
 import { ReleaseStore } from "../release/record.js";
 import { createRedactor } from "../release/redact.js";
@@ -72,7 +75,8 @@ export const runCommand: CommandSpec = {
               (await resolveCommand({ ...settings, command: splitCommand(DEFAULT_COMMAND), commandIsDefault: true, shell: false }, ctx.env, root))[0]!,
             )
           : undefined;
-      const redact = createRedactor(ctx.env);
+      // Webhook URLs are secrets too: a command that prints its environment must not leak them.
+      const redact = createRedactor({ ...ctx.env, ...webhookSecrets(settings.notify.targets) });
       const bundle = bundleFile();
       const supervisor = bundle ? { execPath: process.execPath, script: bundle } : undefined;
 
@@ -86,6 +90,21 @@ export const runCommand: CommandSpec = {
         leases: new LeaseStore(clients.dynamodb, settings.table, clock),
         releases: new ReleaseStore(clients.dynamodb, settings.table, clock),
         holderState: (id) => holderState(clients.autoScaling, id),
+        ...(settings.notify.targets.length > 0
+          ? {
+              onLeaderOutcome: createNotifier({
+                targets: settings.notify.targets,
+                on: settings.notify.on,
+                identity,
+                deployment,
+                log,
+                redact,
+                sns: (region) => (region === identity.region ? clients.sns : createClients({ region }, calls).sns),
+                elasticBeanstalk: clients.elasticBeanstalk,
+                marks: new NotificationMarks(clients.dynamodb, settings.table),
+              }),
+            }
+          : {}),
         oldestInstance: async () => {
           const group = identity.autoScalingGroup ?? (await groupOf(clients.autoScaling, identity.instanceId));
           if (!group) throw new Error(`${identity.instanceId} is in no Auto Scaling group`);

@@ -4,6 +4,7 @@ import { parse as parseShellWords } from "shell-quote";
 import { closest } from "../cli/did-you-mean.js";
 import { ConfigError } from "../cli/errors.js";
 import type { LogFormat } from "../cli/log.js";
+import { NOTIFY_ALLOWED, parseNotifyTargets, publicNotifyValue, type NotifyOn, type NotifyTarget } from "../notify/targets.js";
 
 export const DEFAULT_COMMAND = "python manage.py migrate --noinput";
 export const DEFAULT_TABLE = "eb-migrate";
@@ -40,6 +41,7 @@ export interface Settings {
   dbAlias: string;
   logFormat: LogFormat;
   debug: boolean;
+  notify: { targets: NotifyTarget[]; on: NotifyOn };
   ecs: {
     cluster?: string;
     taskDefinition?: string;
@@ -54,7 +56,7 @@ export interface Settings {
 }
 
 type Raw = string;
-type Parsed = string | number | boolean | string[] | CapacityProviderItem[] | undefined;
+type Parsed = string | number | boolean | string[] | CapacityProviderItem[] | NotifyTarget[] | undefined;
 
 export interface SettingSpec {
   /** Suffix after EB_MIGRATE_ (the environment property) and the kebab-case flag. */
@@ -65,6 +67,8 @@ export interface SettingSpec {
   allowed: string;
   description: string;
   parse(raw: Raw): Parsed | Invalid;
+  /** How a value may be shown in an error (a value holding secrets never whole). */
+  display?(raw: Raw): string;
 }
 
 class Invalid {
@@ -134,6 +138,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: "ECS_ASSIGN_PUBLIC_IP", flag: "ecs-assign-public-ip", default: undefined, allowed: "ENABLED or DISABLED", description: "ecs mode (awsvpc): whether the task gets a public IP.", parse: (raw) => { const v = raw.trim().toUpperCase(); return v === "ENABLED" || v === "DISABLED" ? v : new Invalid(); } },
   { name: "ECS_LAUNCH_TYPE", flag: "ecs-launch-type", default: undefined, allowed: "FARGATE, EC2 or EXTERNAL", description: "ecs mode: launch type (or give a capacity provider strategy instead).", parse: (raw) => { const v = raw.trim().toUpperCase(); return v === "FARGATE" || v === "EC2" || v === "EXTERNAL" ? v : new Invalid(); } },
   { name: "ECS_CAPACITY_PROVIDER_STRATEGY", flag: "ecs-capacity-provider-strategy", default: "", allowed: "provider[:weight[:base]],…", description: "ecs mode: capacity provider strategy, e.g. FARGATE_SPOT:3,FARGATE:1:1.", parse: capacityProviders },
+  { name: "NOTIFY", flag: "notify", default: "", allowed: NOTIFY_ALLOWED, description: "Where the leader reports the release (once per release): SNS topics and Slack-compatible webhooks. Webhook URLs are secrets and are never logged whole.", parse: (raw) => { const r = parseNotifyTargets(raw); return Array.isArray(r) ? r : new Invalid(r.invalid); }, display: publicNotifyValue },
+  { name: "NOTIFY_ON", flag: "notify-on", default: "failure", allowed: "failure or always", description: "Notify on a failed release only, or on every release the leader ran.", parse: oneOf("failure", "always") },
   { name: "ECS_PLATFORM_VERSION", flag: "ecs-platform-version", default: undefined, allowed: "a Fargate platform version", description: "ecs mode (Fargate): platform version, e.g. LATEST.", parse: nonEmpty },
 ];
 
@@ -170,7 +176,7 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: FlagValues = {}):
     if (parsed instanceof Invalid) {
       const where = fromFlag ? `--${spec.flag}` : `${ENV_PREFIX}${spec.name}`;
       const reason = parsed.reason ? ` (${parsed.reason})` : "";
-      throw new ConfigError(`${where}=${JSON.stringify(raw)} is not valid${reason}: expected ${spec.allowed}`);
+      throw new ConfigError(`${where}=${JSON.stringify(spec.display ? spec.display(raw) : raw)} is not valid${reason}: expected ${spec.allowed}`);
     }
     values.set(spec.name, parsed);
   }
@@ -192,6 +198,7 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: FlagValues = {}):
     dbAlias: get<string>("DB_ALIAS"),
     logFormat: get<LogFormat>("LOG_FORMAT"),
     debug: get<boolean>("DEBUG"),
+    notify: { targets: get<NotifyTarget[]>("NOTIFY"), on: get<NotifyOn>("NOTIFY_ON") },
     ecs: {
       cluster: get<string | undefined>("ECS_CLUSTER"),
       taskDefinition: get<string | undefined>("ECS_TASK_DEFINITION"),

@@ -35,7 +35,15 @@ export interface ReleaseRecord {
   taskArn?: string;
   /** The database lock the command ran under: whether the leader waited for it, how long, for whom. */
   dbLock?: DbLockReport;
+  /** How this attempt's leader got the lease, when it took it over from another instance. */
+  takeover?: "holder-gone" | "lease-expired";
+  /** The notification of the outcome (src/notify/record.ts writes it once per release). */
+  notification?: NotificationState;
+  /** Which targets failed or how many were sent (never a webhook URL). */
+  notificationDetail?: string;
 }
+
+export type NotificationState = "sending" | "sent" | "partly-sent" | "failed";
 
 export interface ReleaseOutcome {
   status: "succeeded" | "failed";
@@ -184,6 +192,7 @@ function recordToPlain(r: ReleaseRecord) {
     outputTail: r.outputTail,
     taskArn: r.taskArn,
     ...dbLockAttributes(r.dbLock),
+    takeover: r.takeover,
   };
 }
 
@@ -224,5 +233,12 @@ export function releaseFromItem(item: Record<string, AttributeValue>): ReleaseRe
     outputTail: strList(item, "outputTail"),
     taskArn: str(item, "taskArn"),
     dbLock: dbLockFromItem(item),
+    takeover: oneOf(str(item, "takeover"), ["holder-gone", "lease-expired"] as const),
+    notification: oneOf(str(item, "notification"), ["sending", "sent", "partly-sent", "failed"] as const),
+    notificationDetail: str(item, "notificationDetail"),
   };
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
+  return (allowed as readonly string[]).includes(value ?? "") ? (value as T) : undefined;
 }

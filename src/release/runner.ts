@@ -11,6 +11,7 @@ import type { Deployment, Identity } from "../instance/types.js";
 import { backoffDelay } from "../runtime/backoff.js";
 import type { Clock } from "../runtime/clock.js";
 import type { ExecutionHooks, ExecutionResult } from "./execution.js";
+import type { LeaderOutcome } from "./leader-outcome.js";
 import type { ReleaseRecord, ReleaseStore } from "./record.js";
 
 /** How often a follower asks Auto Scaling whether the holder still exists (while it waits). */
@@ -49,6 +50,8 @@ export interface RunnerDeps {
   oldestInstance(): Promise<string>;
   holderCheckMs?: number;
   fallbackAfterMs?: number;
+  /** Called once by the leader after its outcome is recorded (lease or fallback); must not throw. */
+  onLeaderOutcome?(outcome: LeaderOutcome): Promise<void>;
 }
 
 type LeadResult = { kind: "done"; outcome: RunOutcome } | { kind: "lost" };
@@ -186,6 +189,7 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
       command: settings.commandText,
       startedAt: new Date(clock.wallNow()).toISOString(),
       ...(previous?.taskArn ? { taskArn: previous.taskArn } : {}),
+      ...(takeover ? { takeover } : {}),
     };
     const claim = await deps.releases.claim(record);
     if (!claim.claimed) {
@@ -203,7 +207,7 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
       return { kind: "lost" };
     }
     log.info(`running ${settings.mode === "ecs" ? "ECS task" : "command"}: ${settings.commandText}`, { state: "running", attempt: record.attempt });
-    const result = await executeOrRecordFailure(deps, record, persist, () =>
+    const result = await executeOrRecordFailure(deps, record, persist, takeover, () =>
       deps.execute({
         record,
         ...(previous?.taskArn ? { existingTaskArn: previous.taskArn } : {}),
@@ -243,6 +247,7 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
       log.warn("a newer leader took over before the outcome could be recorded; following it", { state: "fenced" });
       return { kind: "lost" };
     }
+    await reportOutcome(deps, { election: "lease", leader: identity.instanceId, succeeded, ...(reason ? { reason } : {}), exitCode: result.exitCode, durationMs: result.durationMs, outputTail: result.outputTail, attempt: record.attempt, fencingToken: record.fencingToken, ...(takeover ? { takeover } : {}) });
     if (succeeded) {
       log.info(`release succeeded in ${seconds(result.durationMs)} s`, { state: "succeeded" });
       return { kind: "done", outcome: { role: "leader", leader: identity.instanceId, attempt: record.attempt, ...(takeover ? { takeover } : {}) } };
@@ -285,13 +290,17 @@ async function executeOrRecordFailure(
   deps: RunnerDeps,
   record: ReleaseRecord,
   persist: <T>(what: string, write: () => Promise<T>) => Promise<T>,
+  takeover: "holder-gone" | "lease-expired" | undefined,
   execute: () => Promise<ExecutionResult>,
 ): Promise<ExecutionResult> {
   try {
     return await execute();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    await persist("record the failure", () => deps.releases.finish(record, { status: "failed", reason, durationMs: 0, outputTail: [] })).catch(() => false);
+    const written = await persist("record the failure", () => deps.releases.finish(record, { status: "failed", reason, durationMs: 0, outputTail: [] })).catch(() => false);
+    if (written) {
+      await reportOutcome(deps, { election: "lease", leader: record.leader, succeeded: false, reason, exitCode: null, durationMs: 0, outputTail: [], attempt: record.attempt, fencingToken: record.fencingToken, ...(takeover ? { takeover } : {}) });
+    }
     throw error;
   }
 }
@@ -382,13 +391,25 @@ async function fallback(deps: RunnerDeps, why: string): Promise<RunOutcome> {
     deadline: deps.clock.now() + settings.waitTimeoutSeconds * 1000,
     hooks: { onLine: (line) => leaderLog.info(`| ${line}`) },
   });
-  if (result.exitCode === 0 && !result.timedOut && !result.interrupted) {
+  const succeeded = result.exitCode === 0 && !result.timedOut && !result.interrupted;
+  const reason = succeeded ? undefined : failureReason(result, settings);
+  await reportOutcome({ ...deps, log: leaderLog }, { election: "fallback", leader: identity.instanceId, succeeded, ...(reason ? { reason } : {}), exitCode: result.exitCode, durationMs: result.durationMs, outputTail: result.outputTail });
+  if (reason === undefined) {
     leaderLog.info(`release succeeded in ${seconds(result.durationMs)} s (fallback election)`, { state: "succeeded" });
     return { role: "fallback-leader", leader: identity.instanceId };
   }
-  const reason = failureReason(result, settings);
   if (result.timedOut) throw new WaitTimeoutError(reason);
   throw new ReleaseFailedError(`${reason}${tailText(result.outputTail)}`);
+}
+
+/** The leader's outcome to whoever listens (notifications); a failing listener only warns. */
+async function reportOutcome(deps: RunnerDeps, outcome: LeaderOutcome): Promise<void> {
+  if (!deps.onLeaderOutcome) return;
+  try {
+    await deps.onLeaderOutcome(outcome);
+  } catch (error) {
+    deps.log.warn(`reporting the outcome failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** One line, reason first (timeout, signal, exit code), then the command. */

@@ -6,6 +6,7 @@ import type { ActiveFault } from "./faults.js";
 import { listen, readBody, sendJson, type Listener } from "./http.js";
 import { AwsError } from "./json-service.js";
 import type { SandboxInstanceEntry, SandboxState } from "./state.js";
+import { NOTIFICATION_ROUTES, type ExtraRoutes } from "./notify-admin.js";
 
 /** What the admin API drives: the Sandbox's own methods. */
 export interface AdminTarget {
@@ -51,9 +52,10 @@ export const ADMIN_ROUTES = [
   "POST /faults",
   "DELETE /faults",
   "POST /environment/properties",
+  ...NOTIFICATION_ROUTES,
 ] as const;
 
-export function startAdmin(target: AdminTarget, port: number): Promise<Listener> {
+export function startAdmin(target: AdminTarget, port: number, extra?: ExtraRoutes): Promise<Listener> {
   return listen(async (req, res) => {
     const method = req.method ?? "GET";
     const path = new URL(req.url ?? "/", "http://admin").pathname.replace(/\/+$/, "") || "/";
@@ -103,6 +105,10 @@ export function startAdmin(target: AdminTarget, port: number): Promise<Listener>
           if (v !== null && typeof v !== "string") throw new SandboxRequestError(400, `property ${k} must be a string (or null to remove it), received ${JSON.stringify(v)}`);
         }
         return sendJson(res, 200, await target.setEnvironmentProperties(body as Record<string, string | null>));
+      }
+      if (extra) {
+        const answer = extra(method, path, body);
+        if (answer) return sendJson(res, answer.status, answer.body);
       }
       throw new SandboxRequestError(404, `no route ${method} ${path}; routes: ${ADMIN_ROUTES.join(", ")}`);
     } catch (error) {

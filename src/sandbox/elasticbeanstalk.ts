@@ -14,7 +14,14 @@ export const ELASTIC_BEANSTALK_NAMESPACE = "http://elasticbeanstalk.amazonaws.co
 export const PROPERTIES_NAMESPACE = "aws:elasticbeanstalk:application:environment";
 const SOLUTION_STACK = "64bit Amazon Linux 2023 v4.3.0 running Python 3.11";
 
-export function elasticBeanstalkService(env: SandboxEnvironment, faults: FaultInjector): RequestHandler {
+/** A sandbox-wide option setting beyond the environment's own (the SNS notification topic). */
+export interface ExtraOption {
+  Namespace: string;
+  OptionName: string;
+  Value: string;
+}
+
+export function elasticBeanstalkService(env: SandboxEnvironment, faults: FaultInjector, extraOptions: () => ExtraOption[] = () => []): RequestHandler {
   return queryService({
     service: "elasticbeanstalk",
     namespace: ELASTIC_BEANSTALK_NAMESPACE,
@@ -24,7 +31,7 @@ export function elasticBeanstalkService(env: SandboxEnvironment, faults: FaultIn
       DescribeEnvironments: (p) => describeEnvironments(env, p),
       DescribeEnvironmentResources: (p) => describeResources(env, p),
       DescribeInstancesHealth: (p) => describeInstancesHealth(env, p),
-      DescribeConfigurationSettings: (p) => describeConfiguration(env, p),
+      DescribeConfigurationSettings: (p) => describeConfiguration(env, p, extraOptions()),
     },
   });
 }
@@ -137,7 +144,7 @@ function healthOf(i: SandboxInstance, wants: (a: string) => boolean): { [k: stri
   return fields;
 }
 
-function describeConfiguration(env: SandboxEnvironment, p: QueryParams): QueryFields {
+function describeConfiguration(env: SandboxEnvironment, p: QueryParams, extra: ExtraOption[]): QueryFields {
   const app = p.get("ApplicationName");
   if (app === undefined) throw new AwsError("MissingParameter", "ApplicationName is required.");
   if (app !== env.identity.applicationName) throw new AwsError("InvalidParameterValue", `No Application named '${app}' found.`);
@@ -163,6 +170,7 @@ function describeConfiguration(env: SandboxEnvironment, p: QueryParams): QueryFi
           option("aws:elasticbeanstalk:command", "Timeout", "600"),
           option("aws:elasticbeanstalk:environment", "EnvironmentType", "LoadBalanced"),
           option("aws:elasticbeanstalk:healthreporting:system", "SystemType", "enhanced"),
+          ...extra.map((o) => option(o.Namespace, o.OptionName, o.Value)),
           ...properties,
         ],
       },

@@ -18,6 +18,9 @@ import { FaultInjector, seededRandom, type ActiveFault, type Fault } from "./fau
 import { listen, type Listener } from "./http.js";
 import { startImds } from "./imds.js";
 import { writeInstanceFiles } from "./instance-files.js";
+import { notificationRoutes } from "./notify-admin.js";
+import { SnsTopics, snsService } from "./sns.js";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 import { jsonProtocolService } from "./json-protocol.js";
 import type { JsonService } from "./json-service.js";
 import { buildState, instanceEntry, stateFileWriter, type SandboxEndpoints, type SandboxInstanceEntry, type SandboxState } from "./state.js";
@@ -68,6 +71,10 @@ export interface Sandbox {
   readonly baseDir: string;
   /** The default ECS stand-in (tasks, ECS-specific faults); absent when `jsonServices` was given. */
   readonly ecs?: EcsService;
+  /** The SNS stand-in's topics and the messages published to them. */
+  readonly sns: SnsTopics;
+  /** The local webhook receiver (its URL is endpoints.webhook). */
+  readonly webhook: WebhookReceiver;
   state(): SandboxState;
   deploy(options?: { versionLabel?: string }): Promise<DeploymentResult>;
   /** Scales the main group in (newest first) or out; with `wait`, until every change has settled. */
@@ -131,15 +138,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const ecs = defaults?.ecs;
   let ecsFaults = 0;
   const dynamodb = await startDynamoDb({ external: options.dynamodbEndpoint, faults });
+  const sns = new SnsTopics(env.identity.region, env.identity.accountId);
+  let webhook: WebhookReceiver | undefined;
   try {
-    const [autoScaling, ec2, elasticBeanstalk, ecsFront, logsFront] = await Promise.all([
+    // EB's notification topic option (EB developer guide, "General options": aws:elasticbeanstalk:sns:topics).
+    const topicOption = () => (sns.environmentTopic ? [{ Namespace: "aws:elasticbeanstalk:sns:topics", OptionName: "Notification Topic ARN", Value: sns.environmentTopic }] : []);
+    const [autoScaling, ec2, elasticBeanstalk, ecsFront, logsFront, snsFront] = await Promise.all([
       listen(autoScalingService(env, faults)),
       listen(ec2Service(env, faults)),
-      listen(elasticBeanstalkService(env, faults)),
+      listen(elasticBeanstalkService(env, faults, topicOption)),
       listen(jsonProtocolService("ecs", jsonServices, faults)),
       listen(jsonProtocolService("logs", jsonServices, faults)),
+      listen(snsService(sns, faults)),
     ]);
-    listeners.push(autoScaling, ec2, elasticBeanstalk, ecsFront, logsFront);
+    listeners.push(autoScaling, ec2, elasticBeanstalk, ecsFront, logsFront, snsFront);
+    webhook = await startWebhookReceiver();
+    const receiver = webhook;
     const endpoints: SandboxEndpoints = {
       dynamodb: dynamodb.url,
       autoScaling: autoScaling.url,
@@ -147,6 +161,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       elasticBeanstalk: elasticBeanstalk.url,
       ecs: ecsFront.url,
       logs: logsFront.url,
+      sns: snsFront.url,
       dynamodbUpstream: dynamodb.upstreamUrl,
     };
     const tableOf = () => env.properties.EB_MIGRATE_TABLE ?? DEFAULT_TABLE;
@@ -181,7 +196,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       endpoints,
       baseDir,
       ...(ecs ? { ecs } : {}),
-      state: () => buildState(env, endpoints, adminUrl, baseDir),
+      sns,
+      webhook: receiver,
+      state: () => buildState(env, endpoints, adminUrl, baseDir, receiver.url),
       async deploy(o = {}) {
         const deployment = await env.deploy(o.versionLabel);
         const instances = env.instances.filter((i) => i.deployment === deployment).map((i) => i.id);
@@ -228,7 +245,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       async stop() {
         env.stop();
-        await Promise.all([...listeners, ...imds.values()].map((l) => l.close()));
+        await Promise.all([...listeners, ...imds.values(), receiver].map((l) => l.close()));
         imds.clear();
         await Promise.all(jsonServices.map((s) => s.close?.()));
         await dynamodb.close();
@@ -238,7 +255,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         }
       },
     };
-    const admin = await startAdmin(sandbox, options.port ?? 0);
+    const admin = await startAdmin(sandbox, options.port ?? 0, notificationRoutes(sns, receiver));
     listeners.push(admin);
     adminUrl = admin.url;
     if (stateFile) {
@@ -251,7 +268,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return sandbox;
   } catch (error) {
     env.stop();
-    await Promise.all([...listeners, ...imds.values()].map((l) => l.close()));
+    await Promise.all([...listeners, ...imds.values(), ...(webhook ? [webhook] : [])].map((l) => l.close()));
     await Promise.all(jsonServices.map((s) => s.close?.()));
     await dynamodb.close();
     throw error;

@@ -10,6 +10,7 @@ export interface SandboxEndpoints {
   elasticBeanstalk: string;
   ecs: string;
   logs: string;
+  sns: string;
   /** The DynamoDB server behind the fault proxy (no faults): for inspecting the table. */
   dynamodbUpstream: string;
 }
@@ -30,6 +31,8 @@ export interface SandboxState {
   /** Where the instances' roots live (`<baseDir>/instances/<id>`). */
   baseDir: string;
   endpoints: SandboxEndpoints;
+  /** The local webhook receiver's URL, with a secret path like Slack's: for EB_MIGRATE_NOTIFY. */
+  webhookUrl: string;
   environment: {
     name: string;
     id: string;
@@ -63,6 +66,7 @@ export function instanceEnvironment(env: SandboxEnvironment, endpoints: SandboxE
     AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: endpoints.elasticBeanstalk,
     AWS_ENDPOINT_URL_ECS: endpoints.ecs,
     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoints.logs,
+    AWS_ENDPOINT_URL_SNS: endpoints.sns,
     AWS_EC2_METADATA_SERVICE_ENDPOINT: `${instance.imdsUrl}/`,
     AWS_REGION: env.identity.region,
     AWS_DEFAULT_REGION: env.identity.region,
@@ -83,7 +87,7 @@ export function instanceEntry(env: SandboxEnvironment, endpoints: SandboxEndpoin
   };
 }
 
-export function buildState(env: SandboxEnvironment, endpoints: SandboxEndpoints, adminUrl: string, baseDir: string): SandboxState {
+export function buildState(env: SandboxEnvironment, endpoints: SandboxEndpoints, adminUrl: string, baseDir: string, webhookUrl: string): SandboxState {
   const { identity } = env;
   const instances = env
     .inService()
@@ -94,6 +98,7 @@ export function buildState(env: SandboxEnvironment, endpoints: SandboxEndpoints,
     region: identity.region,
     baseDir,
     endpoints,
+    webhookUrl,
     environment: {
       name: identity.name,
       id: identity.id,

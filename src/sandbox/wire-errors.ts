@@ -61,6 +61,15 @@ const TABLES: Record<ServiceName, Table> = {
     validation: ["InvalidParameterValue", 400],
     notFound: ["InvalidInstanceID.NotFound", 400],
   },
+  // SNS API reference, Publish "Errors": AuthorizationError 403, InternalError 500, NotFound 404, Throttled 429.
+  sns: {
+    throttling: ["Throttled", 429],
+    accessDenied: ["AuthorizationError", 403],
+    internal: ["InternalError", 500],
+    unavailable: ["ServiceUnavailable", 503],
+    validation: ["InvalidParameter", 400],
+    notFound: ["NotFound", 404],
+  },
   // IMDS answers bare HTTP statuses; the code only goes into the text body.
   imds: {
     throttling: ["Throttling", 429],

@@ -2,6 +2,7 @@
 // `eb logs`, and (unless --no-resources) the lease table and the instance role's policy.
 import { ENV_PREFIX, SETTINGS } from "../config/settings.js";
 import { tableDefinition, TTL_ATTRIBUTE } from "../election/table.js";
+import type { NotifyTarget } from "../notify/targets.js";
 import { cloudFormationPolicyDocument, POLICY_RESOURCE, TABLE_RESOURCE } from "./policy.js";
 import { CONTAINER_COMMAND_SCRIPT_PATH, FIND_NODE_FUNCTION, LOG_FILE, MINIMUM_NODE_MAJOR } from "./hook-script.js";
 import { toYaml, type YamlValue } from "./yaml.js";
@@ -20,12 +21,14 @@ export interface EbextensionOptions {
   resources: boolean;
   /** The instance profile's role when it is not named like the instance profile (init --role). */
   role?: string;
+  /** EB_MIGRATE_NOTIFY's targets: its SNS topics get sns:Publish in the policy. */
+  notify?: readonly NotifyTarget[];
 }
 
 export function ebextensionConfig(options: EbextensionOptions): string {
   const sections = [header(options.version), files(), commands()];
   if (options.containerCommands) sections.push(containerCommands());
-  if (options.resources) sections.push(resources(options.role), optionSettings());
+  if (options.resources) sections.push(resources(options.role, options.notify ?? []), optionSettings());
   sections.push(settingsReference(options.resources));
   return sections.join("\n");
 }
@@ -101,7 +104,7 @@ function containerCommands(): string {
 }
 
 /** CloudFormation resources: the table with a generated name, and the role's policy. */
-export function resourcesValue(role?: string): Record<string, YamlValue> {
+export function resourcesValue(role?: string, notify: readonly NotifyTarget[] = []): Record<string, YamlValue> {
   const { AttributeDefinitions, KeySchema, BillingMode } = tableDefinition("unused");
   return {
     [TABLE_RESOURCE]: {
@@ -126,13 +129,13 @@ export function resourcesValue(role?: string): Record<string, YamlValue> {
             },
           },
         ],
-        PolicyDocument: cloudFormationPolicyDocument() as unknown as YamlValue,
+        PolicyDocument: cloudFormationPolicyDocument(notify) as unknown as YamlValue,
       },
     },
   };
 }
 
-function resources(role: string | undefined): string {
+function resources(role: string | undefined, notify: readonly NotifyTarget[]): string {
   const whose = role
     ? `the role ${role} (eb-migrate init --role)`
     : `the instance profile's role. Assumes the role has the instance profile's\n# name, as the console's ${DEFAULT_INSTANCE_PROFILE} does; otherwise run \`eb-migrate init --role NAME\``;
@@ -143,7 +146,7 @@ function resources(role: string | undefined): string {
 # shared policy (see the eb-migrate README). Whoever runs \`eb deploy\` needs
 # \`eb-migrate policy --deployer\` for these resources.
 Resources:
-${toYaml(resourcesValue(role), 2)}`;
+${toYaml(resourcesValue(role, notify), 2)}`;
 }
 
 function optionSettings(): string {

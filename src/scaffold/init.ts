@@ -1,5 +1,6 @@
 // `eb-migrate init` as a function of a directory: plans the files, compares them with what is
 // on disk and what init wrote last time (the manifest), and writes only what is safe to write.
+import type { NotifyTarget } from "../notify/targets.js";
 import { createHash } from "node:crypto";
 import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -26,6 +27,8 @@ export interface InitOptions {
   bundle: InstanceBundle;
   /** Write eb-migrate's files even though something else in the app runs migrate (existing-runners.ts). */
   keepExisting?: boolean;
+  /** EB_MIGRATE_NOTIFY's targets, for the policy's sns:Publish. */
+  notify?: readonly NotifyTarget[];
 }
 
 export interface PlannedFile {
@@ -65,7 +68,7 @@ interface Manifest {
 }
 
 /** The files init wants in the app for these options. */
-export function planFiles(options: Pick<InitOptions, "containerCommands" | "resources" | "bundle" | "role">): PlannedFile[] {
+export function planFiles(options: Pick<InitOptions, "containerCommands" | "resources" | "bundle" | "role" | "notify">): PlannedFile[] {
   const version = options.bundle.version;
   const script = Buffer.from(hookScript(version));
   return [
@@ -75,7 +78,7 @@ export function planFiles(options: Pick<InitOptions, "containerCommands" | "reso
       : { path: HOOK_PATH, content: script, executable: true },
     {
       path: EBEXTENSION_PATH,
-      content: Buffer.from(ebextensionConfig({ version, containerCommands: options.containerCommands, resources: options.resources, ...(options.role ? { role: options.role } : {}) })),
+      content: Buffer.from(ebextensionConfig({ version, containerCommands: options.containerCommands, resources: options.resources, ...(options.role ? { role: options.role } : {}), ...(options.notify ? { notify: options.notify } : {}) })),
       executable: false,
     },
   ];

@@ -1,6 +1,7 @@
 // The IAM permissions the instance role needs, kept in ONE table (POLICY_ACTIONS) and rendered
 // two ways: plain ARNs for `eb-migrate policy`, CloudFormation intrinsics for the ebextension.
 import type { Mode } from "../config/settings.js";
+import { environmentTopicName, type NotifyTarget } from "../notify/targets.js";
 
 /** What a statement's Resource points at; each renderer maps a kind to an ARN. */
 export type ResourceKind =
@@ -9,6 +10,7 @@ export type ResourceKind =
   | "taskDefinition"
   | "task"
   | "logStreams"
+  | "notifyTopics"
   | "any";
 
 export interface ActionGroup {
@@ -18,6 +20,8 @@ export interface ActionGroup {
   actions: readonly string[];
   resource: ResourceKind;
   condition?: Record<string, Record<string, string>>;
+  /** Only in a policy for an environment that sets EB_MIGRATE_NOTIFY to SNS topics. */
+  onlyWithTopics?: boolean;
   /** Why the runner (or doctor/status) calls these; shown in docs and `policy`. */
   why: string;
 }
@@ -34,6 +38,7 @@ export interface ActionGroup {
  * - ecs:RunTask accepts the task definition ARN; DescribeTasks and StopTask accept task ARNs;
  *   DescribeTaskDefinition accepts only "*".
  * - logs:GetLogEvents accepts the log-stream ARN (the stream name is known from the task).
+ * - sns:Publish accepts the topic ARN.
  */
 export const POLICY_ACTIONS: readonly ActionGroup[] = [
   {
@@ -110,6 +115,14 @@ export const POLICY_ACTIONS: readonly ActionGroup[] = [
     condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
     why: "RunTask passes the task definition's task and execution roles to ECS (and only to ECS)",
   },
+  {
+    sid: "EbMigrateNotify",
+    mode: "both",
+    actions: ["sns:Publish"],
+    resource: "notifyTopics",
+    onlyWithTopics: true,
+    why: "the leader's notification to the SNS topics in EB_MIGRATE_NOTIFY (only when it names any)",
+  },
 ];
 
 export interface IamStatement<V> {
@@ -125,16 +138,17 @@ export interface IamPolicy<V> {
   Statement: IamStatement<V>[];
 }
 
-/** The statements of POLICY_ACTIONS that `mode` needs. */
-export function policyGroups(mode: Mode): readonly ActionGroup[] {
-  return POLICY_ACTIONS.filter((g) => g.mode === "both" || g.mode === mode);
+/** The statements of POLICY_ACTIONS that `mode` needs (sns:Publish only with SNS targets). */
+export function policyGroups(mode: Mode, notifyTargets: readonly NotifyTarget[] = []): readonly ActionGroup[] {
+  const topics = notifyTargets.some((t) => t.kind !== "webhook");
+  return POLICY_ACTIONS.filter((g) => (g.mode === "both" || g.mode === mode) && (!g.onlyWithTopics || topics));
 }
 
 /** Builds a policy from POLICY_ACTIONS with the caller's way of naming resources. */
-export function buildPolicy<V>(mode: Mode, arn: (kind: ResourceKind) => V): IamPolicy<V> {
+export function buildPolicy<V>(mode: Mode, arn: (kind: ResourceKind) => V, notifyTargets: readonly NotifyTarget[] = []): IamPolicy<V> {
   return {
     Version: "2012-10-17",
-    Statement: policyGroups(mode).map((g) => ({
+    Statement: policyGroups(mode, notifyTargets).map((g) => ({
       Sid: g.sid,
       Effect: "Allow" as const,
       Action: [...g.actions],
@@ -156,16 +170,18 @@ export interface PolicyOptions {
     taskDefinition?: string;
     logGroup?: string;
   };
+  /** EB_MIGRATE_NOTIFY: its SNS topics get sns:Publish. */
+  notify?: readonly NotifyTarget[];
 }
 
 /** The policy document with literal ARNs (`*` where region, account or a name is unknown). */
-export function policyDocument(options: PolicyOptions): IamPolicy<string> {
+export function policyDocument(options: PolicyOptions): IamPolicy<string | string[]> {
   const region = options.region ?? "*";
   const account = options.account ?? "*";
   const partition = partitionOf(options.region);
   const family = options.ecs?.taskDefinition ? taskDefinitionFamily(options.ecs.taskDefinition) : "*";
   const logGroup = options.ecs?.logGroup ?? "*";
-  return buildPolicy(options.mode, (kind) => {
+  return buildPolicy(options.mode, (kind): string | string[] => {
     switch (kind) {
       case "table":
         return `arn:${partition}:dynamodb:${region}:${account}:table/${options.table}`;
@@ -177,10 +193,16 @@ export function policyDocument(options: PolicyOptions): IamPolicy<string> {
         return `arn:${partition}:ecs:${region}:${account}:task/*`;
       case "logStreams":
         return `arn:${partition}:logs:${region}:${account}:log-group:${logGroup}:log-stream:*`;
+      case "notifyTopics":
+        return topicArns(options.notify ?? [], (t) => (t.kind === "sns" ? t.topicArn : `arn:${partition}:sns:${region}:${account}:${environmentTopicName(options.environmentName ?? "*")}`));
       case "any":
         return "*";
     }
-  });
+  }, options.notify);
+}
+
+function topicArns<V>(targets: readonly NotifyTarget[], arn: (t: Exclude<NotifyTarget, { kind: "webhook" }>) => V): V[] {
+  return targets.flatMap((t) => (t.kind === "webhook" ? [] : [arn(t)]));
 }
 
 /** `my-app`, `my-app:7` or `arn:aws:ecs:...:task-definition/my-app:7` → `my-app`. */
@@ -204,9 +226,10 @@ export const POLICY_RESOURCE = "EbMigrateInstancePolicy";
 /**
  * The policy for the ebextension's AWS::IAM::ManagedPolicy: the table created next to it, this
  * environment only (AWSEBEnvironmentName is defined in every EB environment's stack). The
- * ebextension knows nothing of ECS, so it is always the local-mode policy.
+ * ebextension knows nothing of ECS, so it is always the local-mode policy. With `notify`, the
+ * SNS topics it names (`eb-topic`: the environment's own) may be published to.
  */
-export function cloudFormationPolicyDocument(): IamPolicy<CfnValue> {
+export function cloudFormationPolicyDocument(notify: readonly NotifyTarget[] = []): IamPolicy<CfnValue | CfnValue[]> {
   const arnPrefix = (service: string): CfnValue[] => [
     "arn:",
     { Ref: "AWS::Partition" },
@@ -216,16 +239,18 @@ export function cloudFormationPolicyDocument(): IamPolicy<CfnValue> {
     { Ref: "AWS::AccountId" },
     ":",
   ];
-  return buildPolicy("local", (kind): CfnValue => {
+  return buildPolicy("local", (kind): CfnValue | CfnValue[] => {
     switch (kind) {
       case "table":
         return { "Fn::GetAtt": [TABLE_RESOURCE, "Arn"] };
       case "environment":
         return { "Fn::Join": ["", [...arnPrefix("elasticbeanstalk"), "environment/*/", { Ref: "AWSEBEnvironmentName" }]] };
+      case "notifyTopics":
+        return topicArns(notify, (t): CfnValue => (t.kind === "sns" ? t.topicArn : { "Fn::Join": ["", [...arnPrefix("sns"), "ElasticBeanstalkNotifications-Environment-", { Ref: "AWSEBEnvironmentName" }]] }));
       case "any":
         return "*";
       default:
         throw new Error(`the ebextension policy has no ${kind} resource (local mode only)`);
     }
-  });
+  }, notify);
 }

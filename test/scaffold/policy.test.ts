@@ -8,6 +8,7 @@ import {
 } from "../../src/scaffold/policy.js";
 import { deployerPolicyDocument } from "../../src/scaffold/deployer-policy.js";
 import { resourcesValue } from "../../src/scaffold/ebextension.js";
+import { resolveSettings } from "../../src/config/settings.js";
 
 const actionsOf = (doc: { Statement: { Action: string[] }[] }) => doc.Statement.flatMap((s) => s.Action).sort();
 
@@ -54,7 +55,8 @@ describe("policyDocument", () => {
   });
 
   it("lists every action of POLICY_ACTIONS in some mode, and nothing else", () => {
-    const all = new Set([...actionsOf(policyDocument({ table: "t", mode: "local" })), ...actionsOf(policyDocument({ table: "t", mode: "ecs" }))]);
+    const notify = [{ kind: "eb-topic" as const }];
+    const all = new Set([...actionsOf(policyDocument({ table: "t", mode: "local", notify })), ...actionsOf(policyDocument({ table: "t", mode: "ecs" }))]);
     expect([...all].sort()).toEqual(POLICY_ACTIONS.flatMap((g) => [...g.actions]).sort());
   });
 
@@ -63,6 +65,22 @@ describe("policyDocument", () => {
     expect(partitionOf("us-gov-west-1")).toBe("aws-us-gov");
     expect(partitionOf("eu-central-1")).toBe("aws");
     expect(policyDocument({ table: "t", mode: "local", region: "cn-north-1" }).Statement[0]!.Resource).toMatch(/^arn:aws-cn:dynamodb:/);
+  });
+});
+
+describe("sns:Publish for EB_MIGRATE_NOTIFY", () => {
+  it("is granted only when SNS topics are named, scoped to exactly those topics", () => {
+    const publish = (doc: ReturnType<typeof policyDocument>) => doc.Statement.find((s) => s.Action.includes("sns:Publish"));
+    expect(publish(policyDocument({ table: "t", mode: "local" }))).toBeUndefined();
+    const webhookOnly = resolveSettings({ EB_MIGRATE_NOTIFY: "https://hooks.example.com/services/T/B/x" }).notify.targets;
+    expect(publish(policyDocument({ table: "t", mode: "local", notify: webhookOnly }))).toBeUndefined();
+    const notify = resolveSettings({ EB_MIGRATE_NOTIFY: "arn:aws:sns:eu-west-1:123456789012:team,https://hooks.example.com/x,eb-topic" }).notify.targets;
+    const doc = policyDocument({ table: "t", mode: "ecs", region: "eu-west-1", account: "123456789012", environmentName: "prod", notify });
+    expect(publish(doc)!.Resource).toEqual(["arn:aws:sns:eu-west-1:123456789012:team", "arn:aws:sns:eu-west-1:123456789012:ElasticBeanstalkNotifications-Environment-prod"]);
+    const cfn = cloudFormationPolicyDocument(notify).Statement.find((s) => s.Action.includes("sns:Publish"))!;
+    expect(JSON.stringify(cfn.Resource)).toContain('"arn:aws:sns:eu-west-1:123456789012:team"');
+    expect(JSON.stringify(cfn.Resource)).toContain('{"Ref":"AWSEBEnvironmentName"}');
+    expect(cloudFormationPolicyDocument().Statement.some((s) => s.Action.includes("sns:Publish"))).toBe(false);
   });
 });
 

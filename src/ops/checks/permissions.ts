@@ -45,6 +45,9 @@ const needsTable = (ctx: ProbeContext) => (ctx.tableExists ? undefined : "the ta
 const bogusCluster = (token: string) => `eb-migrate-doctor-${token}`;
 
 export const PROBES: Record<string, Probe> = {
+  // Any authorized Publish sends a message (to a topic that does not exist, a policy scoped to
+  // the named topics answers AuthorizationError as if denied): not probed, said so.
+  "sns:Publish": { untestable: () => "a test would send a message to the team; the leader logs a failed notification as a warning", call: async () => undefined },
   "dynamodb:GetItem": { neededBy: "both", untestable: needsTable, call: (c, t) => c.clients.dynamodb.send(new GetItemCommand({ TableName: c.table, Key: doctorKey(t) })) },
   "dynamodb:PutItem": {
     neededBy: "both",
