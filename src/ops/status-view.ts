@@ -41,6 +41,8 @@ export function statusJson(view: StatusView, nowMs: number): unknown {
       mode: r.mode,
       result: r.status,
       attempt: r.attempt,
+      takeover: r.takeover ?? null,
+      notification: r.notification ? { state: r.notification, detail: r.notificationDetail ?? null } : null,
       durationMs: r.durationMs ?? null,
       startedAt: r.startedAt,
       finishedAt: r.finishedAt ?? null,
@@ -64,13 +66,16 @@ export function statusText(view: StatusView, nowMs: number, colour: boolean): st
       { text: r.deploymentId ?? shortKey(r.deploymentKey) },
       { text: r.versionLabel ?? "-" },
       { text: r.leader },
-      { text: r.electionMode, tone: r.electionMode === "fallback" ? "warn" : "plain" },
+      { text: r.takeover ? `${r.electionMode}, took over (${r.takeover})` : r.electionMode, tone: r.electionMode === "fallback" || r.takeover ? "warn" : "plain" },
       { text: r.status === "failed" && r.reason ? `failed: ${truncate(r.reason, 48)}` : r.status, tone: r.status === "succeeded" ? "good" : r.status === "failed" ? "bad" : "warn" },
       { text: String(r.attempt) },
       { text: formatDuration(r.durationMs) },
       { text: r.startedAt ? relativeTime(Date.parse(r.startedAt), nowMs) : "-" },
+      { text: r.notification ?? "-", tone: r.notification === "sent" ? "good" : r.notification === undefined ? "plain" : "warn" },
     ]);
-    lines.push(renderTable(["deployment", "version", "leader", "election", "result", "attempt", "duration", "started"], rows, colour));
+    lines.push(renderTable(["deployment", "version", "leader", "election", "result", "attempt", "duration", "started", "notified"], rows, colour));
+    const troubled = view.releases.filter((r) => r.notification && r.notification !== "sent" && r.notificationDetail);
+    for (const r of troubled) lines.push(paint(`notification of ${r.deploymentId ?? shortKey(r.deploymentKey)} ${r.notification}: ${r.notificationDetail}`, "warn", colour));
     for (const r of view.releases) {
       const note = dbLockNote(r);
       if (note) lines.push(`${r.deploymentId ?? shortKey(r.deploymentKey)}: ${note}`);

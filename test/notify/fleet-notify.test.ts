@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Sandbox, SandboxInstanceEntry } from "../../src/sandbox/index.js";
 import { describeRuns, startInstance, type RunningInstance } from "../support/fleet.js";
+import { laptopEnv, runCli } from "../ops/cli.js";
 import { perTestResources } from "../support/resources.js";
 
 const resources = perTestResources();
@@ -80,6 +81,14 @@ describe("notifications of a failing release", () => {
     expect(sns.subject).toMatch(/^eb-migrate: release failed on /);
     // The logs name the webhook by host only.
     for (const r of [...runs, lateRun]) expect(r.output).not.toContain(new URL(sandbox.state().webhookUrl).pathname);
+
+    // status tells the story: attempt 2 by the instance that took over, notified once.
+    const status = await runCli(["status", "--json", "--env", sandbox.state().environment.name], laptopEnv(late.env));
+    expect(status.exitCode, status.stderr).toBe(0);
+    const [release] = (JSON.parse(status.stdout) as { releases: Record<string, unknown>[] }).releases;
+    expect(release).toMatchObject({ result: "failed", leader: leader!.id, attempt: 2, takeover: "lease-expired", exitCode: 3, notification: { state: "sent", detail: "sent to 3 targets" } });
+    const table = await runCli(["status", "--env", sandbox.state().environment.name], laptopEnv(late.env));
+    expect(table.stdout).toMatch(new RegExp(`${leader!.id}\\s+lease, took over \\(lease-expired\\)\\s+failed: .*\\s+2\\s+.*\\s+sent\\s*$`, "m"));
   });
 
   it.each(["hang", "error"] as const)("a webhook that answers %s changes no exit code; SNS still gets its message", async (mode) => {
@@ -92,6 +101,9 @@ describe("notifications of a failing release", () => {
     expect(sandbox.webhook.requests, detail).toHaveLength(1);
     expect(snsMessages(sandbox, topic), detail).toHaveLength(1);
     const leader = runs.find((r) => /running command/.test(r.output))!;
+    const status = await runCli(["status", "--json"], sandbox.state().instances[0]!.env);
+    const [release] = (JSON.parse(status.stdout) as { releases: Record<string, unknown>[] }).releases;
+    expect(release).toMatchObject({ notification: { state: "partly-sent", detail: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/…: (no answer within 5 s|HTTP 500)$/) } });
     expect(leader.output).toMatch(mode === "hang" ? /notification to http:\/\/127\.0\.0\.1:\d+\/… failed: no answer within 5 s/ : /notification to http:\/\/127\.0\.0\.1:\d+\/… failed: HTTP 500/);
   });
 });

@@ -53,7 +53,7 @@ describe("eb-migrate status", () => {
     const env = laptopEnv(sandbox.state().instances[0]!.env);
     const out = await runCli(["status", "--env", sandbox.state().environment.name, "--limit", "1"], env);
     expect(out.exitCode, out.stderr).toBe(0);
-    expect(out.stdout).toMatch(/DEPLOYMENT\s+VERSION\s+LEADER\s+ELECTION\s+RESULT\s+ATTEMPT\s+DURATION\s+STARTED/);
+    expect(out.stdout).toMatch(/DEPLOYMENT\s+VERSION\s+LEADER\s+ELECTION\s+RESULT\s+ATTEMPT\s+DURATION\s+STARTED\s+NOTIFIED/);
     expect(out.stdout).toMatch(new RegExp(`v2-broken\\s+${leaderB}\\s+lease\\s+failed: exit code 1`));
     expect(out.stdout).toMatch(/\d+ s ago/);
     expect(out.stdout).not.toMatch(/succeeded/);
