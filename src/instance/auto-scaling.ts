@@ -12,6 +12,9 @@ export interface GroupMember {
 
 /** Alive / gone from DescribeAutoScalingInstances (any group: immutable deploys use a temporary one). */
 export async function holderState(autoScaling: AutoScalingClient, instanceId: string): Promise<HolderState> {
+  // A holder that is no instance (an operator's `release --env`) is in no group, yet alive:
+  // only the lease time, which its heartbeat renews, decides.
+  if (!/^i-[0-9a-f]+$/.test(instanceId)) return "unknown";
   try {
     const out = await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
     const entry = out.AutoScalingInstances?.find((i) => i.InstanceId === instanceId);

@@ -74,10 +74,11 @@ export class ReleaseStore {
 
   /**
    * Marks the release running under `record.fencingToken`. Allowed when there is no record, or
-   * a running one of an older token (a leader that was taken over). Returns the record now
-   * stored: ours when claimed, else whatever stopped us (a finished release, a newer leader).
+   * a running one of an older token (a leader that was taken over), or exactly the finished
+   * record `rerunOf` (a re-run by `release --env`). Returns the record now stored: ours when
+   * claimed, else whatever stopped us (a finished release, a newer leader).
    */
-  async claim(record: ReleaseRecord): Promise<{ claimed: boolean; current: ReleaseRecord | undefined }> {
+  async claim(record: ReleaseRecord, rerunOf?: Pick<ReleaseRecord, "status" | "fencingToken">): Promise<{ claimed: boolean; current: ReleaseRecord | undefined }> {
     const item = toAttributes({
       [PARTITION_KEY]: releaseKey(record.environmentId, record.deploymentKey),
       ...recordToPlain(record),
@@ -88,9 +89,13 @@ export class ReleaseStore {
         new PutItemCommand({
           TableName: this.table,
           Item: item,
-          ConditionExpression: "attribute_not_exists(#pk) OR (#status = :running AND fencingToken < :t)",
+          ConditionExpression: `attribute_not_exists(#pk) OR (#status = :running AND fencingToken < :t)${rerunOf ? " OR (#status = :rerunStatus AND fencingToken = :rerunToken AND fencingToken < :t)" : ""}`,
           ExpressionAttributeNames: { "#pk": PARTITION_KEY, "#status": "status" },
-          ExpressionAttributeValues: { ":running": { S: "running" }, ":t": { N: String(record.fencingToken) } },
+          ExpressionAttributeValues: {
+            ":running": { S: "running" },
+            ":t": { N: String(record.fencingToken) },
+            ...(rerunOf ? { ":rerunStatus": { S: rerunOf.status }, ":rerunToken": { N: String(rerunOf.fencingToken) } } : {}),
+          },
         }),
       );
       return { claimed: true, current: record };

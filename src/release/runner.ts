@@ -50,6 +50,11 @@ export interface RunnerDeps {
   oldestInstance(): Promise<string>;
   holderCheckMs?: number;
   fallbackAfterMs?: number;
+  /**
+   * `release --env`: this finished record (status and fencing token as seen at the start) is run
+   * again as a new attempt instead of being final; any other outcome is final as usual.
+   */
+  rerun?: { status: "succeeded" | "failed"; fencingToken: number };
   /** Called once by the leader after its outcome is recorded (lease or fallback); must not throw. */
   onLeaderOutcome?(outcome: LeaderOutcome): Promise<void>;
 }
@@ -82,7 +87,7 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
       const release = await deps.releases.read(identity.environmentId, deployment.key);
       tableEverAnswered = true;
       unavailableSince = undefined;
-      if (release?.status === "succeeded") {
+      if (release?.status === "succeeded" && !isRerun(deps, release)) {
         if (waits === 0 && runningSeenSince === undefined) {
           log.info(`release ${deployment.key} already succeeded on ${release.leader}; nothing to do`, { state: "skipped" });
           return { role: "skipped", leader: release.leader };
@@ -90,7 +95,7 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
         log.info(`release succeeded on ${release.leader} after ${seconds(clock.now() - start)} s of waiting`, { state: "released", role: "follower" });
         return { role: "follower", leader: release.leader, attempt: release.attempt };
       }
-      if (release?.status === "failed") throw releaseFailed(release);
+      if (release?.status === "failed" && !isRerun(deps, release)) throw releaseFailed(release);
       if (release?.status === "running") runningSeenSince ??= clock.now();
       lease = await deps.leases.read(identity.environmentId);
       observation = observe(observation, lease, clock.now(), true);
@@ -168,12 +173,13 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
   const heartbeat = startHeartbeat(deps, held, fence, acquiredAt);
   try {
     const current = await deps.releases.read(identity.environmentId, deployment.key);
-    if (current?.status === "succeeded") {
+    if (current?.status === "succeeded" && !isRerun(deps, current)) {
       log.info(`release ${deployment.key} already succeeded on ${current.leader}; nothing to do`, { state: "skipped" });
       return { kind: "done", outcome: { role: "skipped", leader: current.leader } };
     }
-    if (current?.status === "failed") throw releaseFailed(current);
+    if (current?.status === "failed" && !isRerun(deps, current)) throw releaseFailed(current);
     const previous = current?.status === "running" ? current : undefined;
+    const rerunOf = current && isRerun(deps, current) ? current : undefined;
     const record: ReleaseRecord = {
       environmentId: identity.environmentId,
       environmentName: identity.environmentName,
@@ -182,7 +188,7 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
       ...(deployment.deploymentId ? { deploymentId: deployment.deploymentId } : {}),
       status: "running",
       leader: identity.instanceId,
-      attempt: (previous?.attempt ?? 0) + 1,
+      attempt: ((previous ?? rerunOf)?.attempt ?? 0) + 1,
       fencingToken: held.fencingToken,
       electionMode: "lease",
       mode: settings.mode,
@@ -191,11 +197,12 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
       ...(previous?.taskArn ? { taskArn: previous.taskArn } : {}),
       ...(takeover ? { takeover } : {}),
     };
-    const claim = await deps.releases.claim(record);
+    const claim = await deps.releases.claim(record, rerunOf);
     if (!claim.claimed) {
       log.info("another leader recorded this release first; following it", { state: "follower" });
       return { kind: "lost" };
     }
+    if (rerunOf) log.warn(`running the release again: attempt ${rerunOf.attempt} ${rerunOf.status} on ${rerunOf.leader}; this is attempt ${record.attempt}`, { state: "rerun" });
     if (previous) log.warn(`release was left running by ${previous.leader} (attempt ${previous.attempt}); this is attempt ${record.attempt}`, { state: "retry" });
 
     const persist = <T>(what: string, write: () => Promise<T>) => retryWhileUnavailable(deps, deadline, what, write);
@@ -400,6 +407,10 @@ async function fallback(deps: RunnerDeps, why: string): Promise<RunOutcome> {
   }
   if (result.timedOut) throw new WaitTimeoutError(reason);
   throw new ReleaseFailedError(`${reason}${tailText(result.outputTail)}`);
+}
+
+function isRerun(deps: RunnerDeps, record: ReleaseRecord): boolean {
+  return deps.rerun !== undefined && record.status === deps.rerun.status && record.fencingToken === deps.rerun.fencingToken;
 }
 
 /** The leader's outcome to whoever listens (notifications); a failing listener only warns. */

@@ -1,0 +1,114 @@
+// `eb-migrate release --env NAME`: the release phase on demand, from a laptop or a pipeline —
+// for the environment's current deployment, through the same lease and release record as a
+// deploy's instances, so it never overlaps their migrate. ecs mode starts the task itself.
+import { hostname } from "node:os";
+import { createClients } from "../aws/clients.js";
+import type { CommandSpec } from "../cli/command.js";
+import { ConfigError, ExitCode } from "../cli/errors.js";
+import { createLogger, streamSink } from "../cli/log.js";
+import { ENV_PREFIX, resolveSettings, type Settings } from "../config/settings.js";
+import { ENVIRONMENT_NAMESPACE } from "../ecs/environment.js";
+import { runEcsRelease } from "../ecs/run-task.js";
+import { LeaseStore } from "../election/lease.js";
+import { holderState } from "../instance/auto-scaling.js";
+import { deployedOptionSettings } from "../instance/eb-options.js";
+import type { Identity } from "../instance/types.js";
+import { createNotifier } from "../notify/notifier.js";
+import { NotificationMarks } from "../notify/record.js";
+import { webhookSecrets } from "../notify/targets.js";
+import { resolveTarget } from "../ops/target.js";
+import { currentDeployment } from "../release/current-deployment.js";
+import type { ExecutionResult } from "../release/execution.js";
+import { ReleaseStore } from "../release/record.js";
+import { createRedactor } from "../release/redact.js";
+import { runRelease, type RunnerDeps } from "../release/runner.js";
+import { systemClock } from "../runtime/clock.js";
+import { SETTINGS_OPTIONS, SETTINGS_USAGE } from "./settings-flags.js";
+
+export const releaseCommand: CommandSpec = {
+  name: "release",
+  summary: "Run the release phase now for an environment's current deployment, through the same lease (ecs mode).",
+  usage: `eb-migrate release --env NAME [--region R] [--force] [--deployment-id N] ${SETTINGS_USAGE}`,
+  options: { ...SETTINGS_OPTIONS, env: { type: "string" }, region: { type: "string" }, force: { type: "boolean" }, "deployment-id": { type: "string" } },
+  async run(ctx, args) {
+    const { env: environmentName, region, force, "deployment-id": deploymentId, ...flags } = args.values;
+    if (typeof environmentName !== "string" || environmentName === "") throw new ConfigError("release needs --env NAME (the Elastic Beanstalk environment)");
+    if (deploymentId !== undefined && (typeof deploymentId !== "string" || !/^\d+$/.test(deploymentId))) throw new ConfigError(`--deployment-id=${JSON.stringify(deploymentId)} is not valid: expected a whole number`);
+    const target = await resolveTarget({ env: ctx.env, root: "/", environmentName, ...(typeof region === "string" ? { region } : {}) });
+    const clients = createClients({ region: target.region });
+
+    // The environment's own EB_MIGRATE_* properties, under this shell's and the flags.
+    const deployed: Record<string, string> = {};
+    for (const o of await deployedOptionSettings(clients.elasticBeanstalk, target).catch((error: unknown) => {
+      throw new ConfigError(`could not read the configuration of ${environmentName}: ${error instanceof Error ? error.message : String(error)}; the credentials need elasticbeanstalk:DescribeConfigurationSettings`, { cause: error });
+    })) {
+      if (o.Namespace === ENVIRONMENT_NAMESPACE && o.OptionName?.startsWith(ENV_PREFIX)) deployed[o.OptionName] = o.Value ?? "";
+    }
+    const resolved = resolveSettings({ ...deployed, ...ctx.env }, flags);
+    // From outside an instance there is no Auto Scaling group to fall back on: the table or nothing.
+    const settings: Settings = { ...resolved, fallback: "off" };
+    if (settings.mode !== "ecs") {
+      throw new ConfigError(
+        `${environmentName} runs its release in local mode, which "release --env" would run on an instance through SSM Run Command; that is not available yet: run it in ecs mode (EB_MIGRATE_MODE=ecs with --mode ecs and the EB_MIGRATE_ECS_* settings), or redeploy (eb deploy) to run it on the instances`,
+      );
+    }
+    const log = createLogger({ sinks: [streamSink(ctx.stderr, settings.logFormat, ctx.env)], now: systemClock.now, debug: settings.debug });
+    const deployment = await currentDeployment(clients.elasticBeanstalk, target, deploymentId);
+    // The lease holder's name says who and where; it is never an instance id, so a deploy's
+    // instances judge it by the lease time alone (holderState).
+    const identity: Identity = { instanceId: `release:${hostname()}:${process.pid}`, region: target.region, environmentName, environmentId: target.environmentId };
+    const releases = new ReleaseStore(clients.dynamodb, settings.table, systemClock);
+    const existing = await releases.read(identity.environmentId, deployment.key).catch(() => undefined);
+    if (existing?.status === "succeeded" && force !== true) {
+      log.info(`release ${deployment.key} of ${environmentName} already succeeded on ${existing.leader} (attempt ${existing.attempt}); nothing to do (--force runs it again)`, { state: "skipped" });
+      return ExitCode.ok;
+    }
+    const rerun = existing && existing.status !== "running" ? { status: existing.status, fencingToken: existing.fencingToken } : undefined;
+    log.info(`release ${deployment.key} of ${environmentName} (${identity.environmentId}) on demand, ecs mode${rerun ? `: running the ${rerun.status} release again` : ""}`, { state: "start" });
+
+    const redact = createRedactor({ ...ctx.env, ...webhookSecrets(settings.notify.targets) });
+    const argv = settings.shell ? ["sh", "-c", settings.commandText] : settings.command;
+    const deps: RunnerDeps = {
+      settings,
+      identity,
+      deployment,
+      clock: systemClock,
+      log,
+      signal: ctx.signal,
+      leases: new LeaseStore(clients.dynamodb, settings.table, systemClock),
+      releases,
+      holderState: (id) => holderState(clients.autoScaling, id),
+      oldestInstance: () => Promise.reject(new Error("no fallback election from outside the environment")),
+      ...(rerun ? { rerun } : {}),
+      execute: async ({ record, existingTaskArn, fence, deadline, hooks }) => {
+        const fenced = new Promise<ExecutionResult>((resolve) =>
+          fence.addEventListener("abort", () => resolve({ exitCode: null, outputTail: [], durationMs: 0, timedOut: false, detail: "lease lost" }), { once: true }),
+        );
+        // RunTask's clientToken is per deployment (a crashed leader's successor gets its task
+        // back); a re-run is a new attempt and needs its own task.
+        const tokenDeployment = rerun && record ? { ...deployment, key: `${deployment.key}#rerun-${record.attempt}` } : deployment;
+        return await Promise.race([
+          runEcsRelease({ settings, clients, identity, deployment: tokenDeployment, command: argv, ...(existingTaskArn ? { existingTaskArn } : {}), clock: systemClock, log, signal: ctx.signal, deadline, hooks }),
+          fenced,
+        ]);
+      },
+      ...(settings.notify.targets.length > 0
+        ? {
+            onLeaderOutcome: createNotifier({
+              targets: settings.notify.targets,
+              on: settings.notify.on,
+              identity,
+              deployment,
+              log,
+              redact,
+              sns: (r) => (r === identity.region ? clients.sns : createClients({ region: r }).sns),
+              elasticBeanstalk: clients.elasticBeanstalk,
+              marks: new NotificationMarks(clients.dynamodb, settings.table),
+            }),
+          }
+        : {}),
+    };
+    await runRelease(deps);
+    return ExitCode.ok;
+  },
+};
