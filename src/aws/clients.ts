@@ -7,6 +7,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { SSMClient } from "@aws-sdk/client-ssm";
 
 export interface AwsClients {
   readonly dynamodb: DynamoDBClient;
@@ -16,6 +17,7 @@ export interface AwsClients {
   readonly ecs: ECSClient;
   readonly logs: CloudWatchLogsClient;
   readonly sns: SNSClient;
+  readonly ssm: SSMClient;
 }
 
 export interface ClientOptions {
@@ -75,6 +77,9 @@ export function createClients(options: ClientOptions, counter?: CallCounter): Aw
     },
     get sns() {
       return lazy("SNS", () => new SNSClient(config));
+    },
+    get ssm() {
+      return lazy("SSM", () => new SSMClient(config));
     },
   };
 }

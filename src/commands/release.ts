@@ -22,14 +22,23 @@ import type { ExecutionResult } from "../release/execution.js";
 import { ReleaseStore } from "../release/record.js";
 import { createRedactor } from "../release/redact.js";
 import { runRelease, type RunnerDeps } from "../release/runner.js";
+import { runThroughSsm } from "../release/ssm-release.js";
+import { rerunTarget } from "../release/rerun.js";
 import { systemClock } from "../runtime/clock.js";
-import { SETTINGS_OPTIONS, SETTINGS_USAGE } from "./settings-flags.js";
+import { SETTINGS_FLAGS, SETTINGS_OPTIONS, SETTINGS_USAGE } from "./settings-flags.js";
 
 export const releaseCommand: CommandSpec = {
   name: "release",
-  summary: "Run the release phase now for an environment's current deployment, through the same lease (ecs mode).",
+  summary: "Run the release phase now for an environment's current deployment, through the same lease (ecs: a task; local: SSM Run Command).",
   usage: `eb-migrate release --env NAME [--region R] [--force] [--deployment-id N] ${SETTINGS_USAGE}`,
   options: { ...SETTINGS_OPTIONS, env: { type: "string" }, region: { type: "string" }, force: { type: "boolean" }, "deployment-id": { type: "string" } },
+  flags: {
+    ...SETTINGS_FLAGS,
+    env: "The Elastic Beanstalk environment whose current deployment to release (required).",
+    region: "The environment's region (default: AWS_REGION).",
+    force: "Re-run a release that already succeeded, as a new attempt (never beside another run).",
+    "deployment-id": "Release this deployment id instead of the one the environment's instances report (e.g. when it has scaled to zero).",
+  },
   async run(ctx, args) {
     const { env: environmentName, region, force, "deployment-id": deploymentId, ...flags } = args.values;
     if (typeof environmentName !== "string" || environmentName === "") throw new ConfigError("release needs --env NAME (the Elastic Beanstalk environment)");
@@ -47,12 +56,11 @@ export const releaseCommand: CommandSpec = {
     const resolved = resolveSettings({ ...deployed, ...ctx.env }, flags);
     // From outside an instance there is no Auto Scaling group to fall back on: the table or nothing.
     const settings: Settings = { ...resolved, fallback: "off" };
-    if (settings.mode !== "ecs") {
-      throw new ConfigError(
-        `${environmentName} runs its release in local mode, which "release --env" would run on an instance through SSM Run Command; that is not available yet: run it in ecs mode (EB_MIGRATE_MODE=ecs with --mode ecs and the EB_MIGRATE_ECS_* settings), or redeploy (eb deploy) to run it on the instances`,
-      );
-    }
     const log = createLogger({ sinks: [streamSink(ctx.stderr, settings.logFormat, ctx.env)], now: systemClock.now, debug: settings.debug });
+    if (settings.mode === "local") {
+      // The command needs the app and the properties where they are: on an instance.
+      return await runThroughSsm({ ssm: clients.ssm, elasticBeanstalk: clients.elasticBeanstalk, environmentName, force: force === true, timeoutSeconds: settings.waitTimeoutSeconds + 60, clock: systemClock, log, out: ctx.stderr, signal: ctx.signal });
+    }
     const deployment = await currentDeployment(clients.elasticBeanstalk, target, deploymentId);
     // The lease holder's name says who and where; it is never an instance id, so a deploy's
     // instances judge it by the lease time alone (holderState).
@@ -63,7 +71,7 @@ export const releaseCommand: CommandSpec = {
       log.info(`release ${deployment.key} of ${environmentName} already succeeded on ${existing.leader} (attempt ${existing.attempt}); nothing to do (--force runs it again)`, { state: "skipped" });
       return ExitCode.ok;
     }
-    const rerun = existing && existing.status !== "running" ? { status: existing.status, fencingToken: existing.fencingToken } : undefined;
+    const rerun = rerunTarget(existing, force === true);
     log.info(`release ${deployment.key} of ${environmentName} (${identity.environmentId}) on demand, ecs mode${rerun ? `: running the ${rerun.status} release again` : ""}`, { state: "start" });
 
     const redact = createRedactor({ ...ctx.env, ...webhookSecrets(settings.notify.targets) });

@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createClients, type CallCounter } from "../aws/clients.js";
 import type { CommandSpec } from "../cli/command.js";
-import { EbMigrateError, ExitCode } from "../cli/errors.js";
+import { ConfigError, EbMigrateError, ExitCode } from "../cli/errors.js";
 import { createLogger, formatJson, streamSink, type LogSink } from "../cli/log.js";
 import { DEFAULT_COMMAND, resolveSettings, splitCommand } from "../config/settings.js";
 import { LeaseStore } from "../election/lease.js";
@@ -11,6 +11,7 @@ import { checkEcsSettings } from "../ecs/settings-check.js";
 import { runEcsRelease } from "../ecs/run-task.js";
 import { groupOf, holderState, inServiceMembers, oldestInstance } from "../instance/auto-scaling.js";
 import { environmentProperties } from "../instance/eb-files.js";
+import { readDeploymentEnv } from "../instance/deployment-env.js";
 import { discoverDeployment, discoverIdentity, instanceMetadata } from "../instance/identity.js";
 import { planDbLock } from "../release/db-lock/plan.js";
 import type { ExecutionResult } from "../release/execution.js";
@@ -21,6 +22,7 @@ import { runLocalCommand } from "../release/local-command.js";
 import { ReleaseStore } from "../release/record.js";
 import { createRedactor } from "../release/redact.js";
 import { resolveCommand } from "../release/resolve-command.js";
+import { rerunTarget } from "../release/rerun.js";
 import { runRelease, type RunOutcome } from "../release/runner.js";
 import { systemClock } from "../runtime/clock.js";
 import { nodeVersionWarning } from "../runtime/node-version.js";
@@ -31,11 +33,17 @@ import { SETTINGS_FLAGS, SETTINGS_OPTIONS, SETTINGS_USAGE } from "./settings-fla
 export const runCommand: CommandSpec = {
   name: "run",
   summary: "Run the release command on exactly one instance; the others wait (use in the predeploy hook).",
-  usage: `eb-migrate run ${SETTINGS_USAGE} [--stats-file F]`,
-  options: { ...SETTINGS_OPTIONS, "stats-file": { type: "string" } },
-  flags: { ...SETTINGS_FLAGS, "stats-file": "Write this run's role, leader, exit code, duration and AWS call counts to this JSON file (bench, chaos, demo)." },
+  usage: `eb-migrate run ${SETTINGS_USAGE} [--stats-file F] [--now [--force]]`,
+  options: { ...SETTINGS_OPTIONS, "stats-file": { type: "string" }, now: { type: "boolean" }, force: { type: "boolean" } },
+  flags: {
+    ...SETTINGS_FLAGS,
+    "stats-file": "Write this run's role, leader, exit code, duration and AWS call counts to this JSON file (bench, chaos, demo).",
+    now: "Run the release phase now, outside a deploy (what `eb-migrate release --env` sends through SSM).",
+    force: "With --now: re-run a release that already succeeded, as a new attempt.",
+  },
   async run(ctx, args) {
-    const { "stats-file": statsFile, ...flags } = args.values;
+    const { "stats-file": statsFile, now, force, ...flags } = args.values;
+    if (force === true && now !== true) throw new ConfigError("--force only goes with --now (re-running a release outside a deploy)");
     const root = ctx.env.EB_MIGRATE_ROOT || "/";
     // Older platform versions give hooks no environment properties. They join the process
     // environment (values already set win), as the hook once exported them: the settings, the
@@ -43,6 +51,8 @@ export const runCommand: CommandSpec = {
     for (const [name, value] of Object.entries(await environmentProperties(root))) {
       if (ctx.env[name] === undefined) ctx.env[name] = value;
     }
+    // Outside a hook (SSM Run Command) the platform's deployment file fills in the rest; ours win.
+    if (now === true) ctx = { ...ctx, env: { ...(await readDeploymentEnv(root)), ...ctx.env } };
     const settings = resolveSettings(ctx.env, flags);
     if (settings.mode === "ecs") checkEcsSettings(settings);
     const clock = systemClock;
@@ -80,7 +90,11 @@ export const runCommand: CommandSpec = {
       const bundle = bundleFile();
       const supervisor = bundle ? { execPath: process.execPath, script: bundle } : undefined;
 
+      const releases = new ReleaseStore(clients.dynamodb, settings.table, clock);
+      // --now (release --env through SSM): a failed release runs again, with --force a succeeded one too.
+      const rerun = now === true ? rerunTarget(await releases.read(identity.environmentId, deployment.key).catch(() => undefined), force === true) : undefined;
       outcome = await runRelease({
+        ...(rerun ? { rerun } : {}),
         settings,
         identity,
         deployment,
@@ -88,7 +102,7 @@ export const runCommand: CommandSpec = {
         log,
         signal: ctx.signal,
         leases: new LeaseStore(clients.dynamodb, settings.table, clock),
-        releases: new ReleaseStore(clients.dynamodb, settings.table, clock),
+        releases,
         holderState: (id) => holderState(clients.autoScaling, id),
         ...(settings.notify.targets.length > 0
           ? {

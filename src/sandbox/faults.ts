@@ -2,7 +2,7 @@
 // optionally per operation, at a rate (seedable) or for the next N matching requests only.
 import { AwsError } from "./json-service.js";
 
-export const SERVICES = ["dynamodb", "autoscaling", "ec2", "elasticbeanstalk", "imds", "ecs", "logs", "sns"] as const;
+export const SERVICES = ["dynamodb", "autoscaling", "ec2", "elasticbeanstalk", "imds", "ecs", "logs", "sns", "ssm"] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface Fault {

@@ -20,10 +20,11 @@ import { startImds } from "./imds.js";
 import { writeInstanceFiles } from "./instance-files.js";
 import { notificationRoutes } from "./notify-admin.js";
 import { SnsTopics, snsService } from "./sns.js";
+import { createSsmService } from "./ssm.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 import { jsonProtocolService } from "./json-protocol.js";
 import type { JsonService } from "./json-service.js";
-import { buildState, instanceEntry, stateFileWriter, type SandboxEndpoints, type SandboxInstanceEntry, type SandboxState } from "./state.js";
+import { buildState, instanceEntry, instanceEnvironment, stateFileWriter, type SandboxEndpoints, type SandboxInstanceEntry, type SandboxState } from "./state.js";
 
 export { instanceEnv, sandboxClientConfig } from "./state.js";
 export type { SandboxEndpoints, SandboxInstanceEntry, SandboxState } from "./state.js";
@@ -143,15 +144,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   try {
     // EB's notification topic option (EB developer guide, "General options": aws:elasticbeanstalk:sns:topics).
     const topicOption = () => (sns.environmentTopic ? [{ Namespace: "aws:elasticbeanstalk:sns:topics", OptionName: "Notification Topic ARN", Value: sns.environmentTopic }] : []);
-    const [autoScaling, ec2, elasticBeanstalk, ecsFront, logsFront, snsFront] = await Promise.all([
+    // Run Command reaches InService instances (their SSM agent is online), with each one's environment.
+    const ssm = createSsmService(() => env.inService().map((i) => ({ id: i.id, env: instanceEnvironment(env, endpointsOf(), i) })));
+    let endpointsOf = (): SandboxEndpoints => {
+      throw new Error("the sandbox is not ready");
+    };
+    const [autoScaling, ec2, elasticBeanstalk, ecsFront, logsFront, snsFront, ssmFront] = await Promise.all([
       listen(autoScalingService(env, faults)),
       listen(ec2Service(env, faults)),
       listen(elasticBeanstalkService(env, faults, topicOption)),
       listen(jsonProtocolService("ecs", jsonServices, faults)),
       listen(jsonProtocolService("logs", jsonServices, faults)),
       listen(snsService(sns, faults)),
+      listen(jsonProtocolService("ssm", [ssm], faults)),
     ]);
-    listeners.push(autoScaling, ec2, elasticBeanstalk, ecsFront, logsFront, snsFront);
+    listeners.push(autoScaling, ec2, elasticBeanstalk, ecsFront, logsFront, snsFront, ssmFront);
     webhook = await startWebhookReceiver();
     const receiver = webhook;
     const endpoints: SandboxEndpoints = {
@@ -162,8 +169,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ecs: ecsFront.url,
       logs: logsFront.url,
       sns: snsFront.url,
+      ssm: ssmFront.url,
       dynamodbUpstream: dynamodb.upstreamUrl,
     };
+    endpointsOf = () => endpoints;
     const tableOf = () => env.properties.EB_MIGRATE_TABLE ?? DEFAULT_TABLE;
     const prepareTable = ensureTable(dynamodb.url, env.identity.region, tableOf()).catch((error: unknown) => {
       throw new ConfigError(
@@ -247,7 +256,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         env.stop();
         await Promise.all([...listeners, ...imds.values(), receiver].map((l) => l.close()));
         imds.clear();
-        await Promise.all(jsonServices.map((s) => s.close?.()));
+        await Promise.all([...jsonServices, ssm].map((s) => s.close?.()));
         await dynamodb.close();
         if (writer) {
           await writer.flush().catch(() => {});

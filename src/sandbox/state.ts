@@ -11,6 +11,7 @@ export interface SandboxEndpoints {
   ecs: string;
   logs: string;
   sns: string;
+  ssm: string;
   /** The DynamoDB server behind the fault proxy (no faults): for inspecting the table. */
   dynamodbUpstream: string;
 }
@@ -67,6 +68,7 @@ export function instanceEnvironment(env: SandboxEnvironment, endpoints: SandboxE
     AWS_ENDPOINT_URL_ECS: endpoints.ecs,
     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoints.logs,
     AWS_ENDPOINT_URL_SNS: endpoints.sns,
+    AWS_ENDPOINT_URL_SSM: endpoints.ssm,
     AWS_EC2_METADATA_SERVICE_ENDPOINT: `${instance.imdsUrl}/`,
     AWS_REGION: env.identity.region,
     AWS_DEFAULT_REGION: env.identity.region,

@@ -61,6 +61,7 @@ const TABLES: Record<ServiceName, Table> = {
     validation: ["InvalidParameterValue", 400],
     notFound: ["InvalidInstanceID.NotFound", 400],
   },
+  ssm: { ...JSON_COMMON, internal: ["InternalServerError", 500] },
   // SNS API reference, Publish "Errors": AuthorizationError 403, InternalError 500, NotFound 404, Throttled 429.
   sns: {
     throttling: ["Throttled", 429],

@@ -1,14 +1,18 @@
-// `eb-migrate release --env` in ecs mode against the sandbox, from a "laptop" (no instance
+// `eb-migrate release --env` against the sandbox, ecs mode and local mode (SSM Run Command), from a "laptop" (no instance
 // identity, the environment's own EB_MIGRATE_* properties): the task's exit code judged, its
 // logs streamed, a deploy started meanwhile waits for it, --force re-runs as a new attempt.
 import { spawn } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { laptopEnv, runCli, BUNDLE } from "../ops/cli.js";
 import { describeRuns, startInstance } from "../support/fleet.js";
 import { CLUSTER, FAMILY, startEcsBed, type EcsBed } from "../ecs/helpers.js";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { perTestResources } from "../support/resources.js";
+
+const resources = perTestResources();
 
 let bed: EcsBed | undefined;
 afterEach(async () => {
@@ -92,11 +96,49 @@ describe("eb-migrate release --env (ecs mode)", () => {
     expect(b.ecs.tasks()).toHaveLength(2);
   });
 
-  test("local mode says that it needs SSM and what to do instead (exit 2)", async () => {
-    const b = await setUp("echo hi", { EB_MIGRATE_MODE: "local" });
-    const run = await release(b).done;
-    expect(run.exitCode).toBe(2);
-    expect(run.output).toMatch(/local mode.*SSM Run Command.*not available yet/);
-    expect(b.ecs.tasks()).toHaveLength(0);
+});
+
+describe("eb-migrate release --env (local mode, through SSM Run Command)", () => {
+  async function localBed(command: string) {
+    const sandbox = await resources.sandbox({ instances: 2, environmentProperties: { EB_MIGRATE_SHELL: "true", EB_MIGRATE_COMMAND: command, EB_MIGRATE_LEASE_SECONDS: "5" } });
+    // The deployed app holds the bundle where init puts it.
+    for (const i of sandbox.state().instances) {
+      const dir = join(i.env.EB_MIGRATE_ROOT!, "var/app/current/.platform/eb-migrate");
+      await mkdir(dir, { recursive: true });
+      await copyFile(BUNDLE, join(dir, "eb-migrate.cjs"));
+    }
+    return sandbox;
+  }
+  const onDemand = (sandbox: Sandbox, args: string[] = []) =>
+    runCli(["release", "--env", sandbox.state().environment.name, ...args], laptopEnv(sandbox.state().instances[0]!.env));
+
+  test("runs `run --now` on an instance: its output shown, its exit code returned; --force runs a success again", async () => {
+    const sandbox = await localBed(`echo "migrating as $EB_MIGRATE_SHELL"; test -f "$EB_MIGRATE_ROOT/ok" || { echo "schema broken" >&2; exit 9; }`);
+    const failed = await onDemand(sandbox);
+    expect(failed.exitCode, failed.stderr).toBe(1);
+    expect(failed.stderr).toMatch(/running the release on i-\w+ through SSM Run Command/);
+    expect(failed.stderr).toMatch(/\| migrating as true/);
+    expect(failed.stderr).toMatch(/\| schema broken/);
+    expect(failed.stderr).toMatch(/exit code 9/);
+
+    // Fixed by hand: a failed release runs again without --force.
+    for (const i of sandbox.state().instances) await writeFile(join(i.env.EB_MIGRATE_ROOT!, "ok"), "");
+    const fixed = await onDemand(sandbox);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expect(fixed.stderr).toMatch(/running the release again: attempt 1 failed/);
+    const again = await onDemand(sandbox);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/already succeeded/);
+    const forced = await onDemand(sandbox, ["--force"]);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(forced.stderr).toMatch(/this is attempt 3/);
+  });
+
+  test("SSM not available: exit 2 saying so and how to enable it", async () => {
+    const sandbox = await localBed("echo hi");
+    sandbox.injectFault({ service: "ssm", operation: "DescribeInstanceInformation", error: "AccessDeniedException" });
+    const out = await onDemand(sandbox);
+    expect(out.exitCode).toBe(2);
+    expect(out.stderr).toMatch(/SSM is not available for .*AmazonSSMManagedInstanceCore/);
   });
 });
