@@ -108,6 +108,22 @@ describe("notifications of a failing release", () => {
   });
 });
 
+describe("notifications after a fallback election", () => {
+  it("the oldest instance alone notifies, saying it was a fallback election", async () => {
+    const { sandbox, topic } = await setUp(3);
+    sandbox.injectFault({ service: "dynamodb", error: "AccessDeniedException" });
+    const runs = await Promise.all((await Promise.all(sandbox.state().instances.map((i) => start(i, "0")))).map((r) => r.done));
+    const detail = describeRuns(runs);
+    // The fallback leader fails; its fallback followers do not wait for it (PRODUCT: fallback).
+    expect(runs.map((r) => r.exitCode).sort(), detail).toEqual([0, 0, 1]);
+    expect(sandbox.webhook.requests, detail).toHaveLength(1);
+    expect(snsMessages(sandbox, topic), detail).toHaveLength(1);
+    const text = snsMessages(sandbox, topic)[0]!.message;
+    expect(text).toMatch(/FALLBACK/);
+    expect(text).toContain(`Leader: ${sandbox.state().instances[0]!.id}`);
+  });
+});
+
 describe("notifications of a successful release", () => {
   it("are sent with EB_MIGRATE_NOTIFY_ON=always, once; not by default", async () => {
     const { sandbox, topic } = await setUp(2, { EB_MIGRATE_COMMAND: "echo migrated", EB_MIGRATE_NOTIFY_ON: "always" });
