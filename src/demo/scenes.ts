@@ -94,8 +94,9 @@ export async function leaderCrash(bed: DemoBed): Promise<SceneSummary> {
   return scene(bed, 4, "Deploy v4: the leader crashes mid-migrate", async () => {
     await deployVersion(bed, 4);
     const instances = bed.sandbox.state().instances;
-    bed.narrator.note("v4 has a slow data migration (0005_backfill_totals, 2 s)");
-    const processes = await startHooks(bed, instances, { DEMO_MIGRATE_SLEEP_SECONDS: "2" });
+    bed.narrator.note("v4 has a slow data migration (0005_backfill_totals, 2 s); the team's chat webhook hears of every release (EB_MIGRATE_NOTIFY_ON=always)");
+    const heard = bed.sandbox.webhook.requests.length;
+    const processes = await startHooks(bed, instances, { DEMO_MIGRATE_SLEEP_SECONDS: "2", EB_MIGRATE_NOTIFY: bed.sandbox.state().webhookUrl, EB_MIGRATE_NOTIFY_ON: "always" });
     const leader = await firstToPrint(processes, /0005_backfill_totals: backfilling/);
     leader.crash();
     await bed.sandbox.terminate(leader.id);
@@ -104,8 +105,10 @@ export async function leaderCrash(bed: DemoBed): Promise<SceneSummary> {
     show(bed, runs);
     const survivors = runs.filter((r) => r.id !== leader.id);
     const newLeader = survivors.find((r) => r.stats?.role === "leader");
-    const ok = allExited0(survivors) && roleCount(survivors, "leader") === 1 && newLeader?.stats?.takeover !== undefined && runs.find((r) => r.id === leader.id)?.signal === "SIGKILL";
-    return { ok, instances: instances.length, leader: `${newLeader?.id ?? "none"} (takeover)`, expectApplied: 1, verdict: "a follower took over at once and migrated; 0005 ran to completion exactly once" };
+    const messages = bed.sandbox.webhook.requests.slice(heard).map((r) => (r.body as { text?: string }).text ?? "");
+    for (const m of messages) bed.narrator.note(`the team's webhook got: "${m}"`);
+    const ok = allExited0(survivors) && roleCount(survivors, "leader") === 1 && newLeader?.stats?.takeover !== undefined && runs.find((r) => r.id === leader.id)?.signal === "SIGKILL" && messages.length === 1;
+    return { ok, instances: instances.length, leader: `${newLeader?.id ?? "none"} (takeover)`, expectApplied: 1, verdict: "a follower took over at once and migrated; 0005 ran to completion exactly once; the team heard of it once" };
   });
 }
 
