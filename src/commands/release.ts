@@ -13,8 +13,7 @@ import { LeaseStore } from "../election/lease.js";
 import { holderState } from "../instance/auto-scaling.js";
 import { deployedOptionSettings } from "../instance/eb-options.js";
 import type { Identity } from "../instance/types.js";
-import { createNotifier } from "../notify/notifier.js";
-import { NotificationMarks } from "../notify/record.js";
+import { leaderNotifier } from "../notify/notifier.js";
 import { webhookSecrets } from "../notify/targets.js";
 import { resolveTarget } from "../ops/target.js";
 import { currentDeployment } from "../release/current-deployment.js";
@@ -100,21 +99,7 @@ export const releaseCommand: CommandSpec = {
           fenced,
         ]);
       },
-      ...(settings.notify.targets.length > 0
-        ? {
-            onLeaderOutcome: createNotifier({
-              targets: settings.notify.targets,
-              on: settings.notify.on,
-              identity,
-              deployment,
-              log,
-              redact,
-              sns: (r) => (r === identity.region ? clients.sns : createClients({ region: r }).sns),
-              elasticBeanstalk: clients.elasticBeanstalk,
-              marks: new NotificationMarks(clients.dynamodb, settings.table),
-            }),
-          }
-        : {}),
+      ...leaderNotifier(settings, { identity, deployment, log, redact, clients }),
     };
     await runRelease(deps);
     return ExitCode.ok;

@@ -15,8 +15,7 @@ import { readDeploymentEnv } from "../instance/deployment-env.js";
 import { discoverDeployment, discoverIdentity, instanceMetadata } from "../instance/identity.js";
 import { planDbLock } from "../release/db-lock/plan.js";
 import type { ExecutionResult } from "../release/execution.js";
-import { createNotifier } from "../notify/notifier.js";
-import { NotificationMarks } from "../notify/record.js";
+import { leaderNotifier } from "../notify/notifier.js";
 import { webhookSecrets } from "../notify/targets.js";
 import { runLocalCommand } from "../release/local-command.js";
 import { ReleaseStore } from "../release/record.js";
@@ -104,21 +103,7 @@ export const runCommand: CommandSpec = {
         leases: new LeaseStore(clients.dynamodb, settings.table, clock),
         releases,
         holderState: (id) => holderState(clients.autoScaling, id),
-        ...(settings.notify.targets.length > 0
-          ? {
-              onLeaderOutcome: createNotifier({
-                targets: settings.notify.targets,
-                on: settings.notify.on,
-                identity,
-                deployment,
-                log,
-                redact,
-                sns: (region) => (region === identity.region ? clients.sns : createClients({ region }, calls).sns),
-                elasticBeanstalk: clients.elasticBeanstalk,
-                marks: new NotificationMarks(clients.dynamodb, settings.table),
-              }),
-            }
-          : {}),
+        ...leaderNotifier(settings, { identity, deployment, log, redact, clients, calls }),
         oldestInstance: async () => {
           const group = identity.autoScalingGroup ?? (await groupOf(clients.autoScaling, identity.instanceId));
           if (!group) throw new Error(`${identity.instanceId} is in no Auto Scaling group`);

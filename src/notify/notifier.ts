@@ -3,6 +3,8 @@
 // under one deadline, and only ever warns: a notification never changes the exit code.
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import type { ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
+import { createClients, type AwsClients, type CallCounter } from "../aws/clients.js";
+import type { Settings } from "../config/settings.js";
 import { describeError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import { deployedOptionSettings } from "../instance/eb-options.js";
@@ -12,7 +14,7 @@ import type { LeaderOutcome } from "../release/leader-outcome.js";
 import type { NotificationState } from "../release/record.js";
 import type { Redactor } from "../release/redact.js";
 import { buildNotification, type Notification } from "./message.js";
-import type { NotificationMarks } from "./record.js";
+import { NotificationMarks } from "./record.js";
 import { describeTarget, EB_TOPIC, type NotifyOn, type NotifyTarget } from "./targets.js";
 
 /** All targets together get this long (PRODUCT: bounded, at most 5 s); then the requests are aborted. */
@@ -35,6 +37,25 @@ export interface NotifierDeps {
   marks?: NotificationMarks;
   fetch?: typeof fetch;
   timeoutMs?: number;
+}
+
+/** RunnerDeps.onLeaderOutcome for these settings (nothing when EB_MIGRATE_NOTIFY is empty). */
+export function leaderNotifier(
+  settings: Settings,
+  context: Pick<NotifierDeps, "identity" | "deployment" | "log" | "redact"> & { identity: { region: string }; clients: AwsClients; calls?: CallCounter },
+): { onLeaderOutcome?: (outcome: LeaderOutcome) => Promise<void> } {
+  if (settings.notify.targets.length === 0) return {};
+  const { clients, calls, ...rest } = context;
+  return {
+    onLeaderOutcome: createNotifier({
+      ...rest,
+      targets: settings.notify.targets,
+      on: settings.notify.on,
+      sns: (region) => (region === context.identity.region ? clients.sns : createClients({ region }, calls).sns),
+      elasticBeanstalk: clients.elasticBeanstalk,
+      marks: new NotificationMarks(clients.dynamodb, settings.table),
+    }),
+  };
 }
 
 export interface TargetResult {
