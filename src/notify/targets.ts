@@ -86,7 +86,12 @@ export function webhookSecrets(targets: readonly NotifyTarget[]): Record<string,
   return out;
 }
 
-/** What EB names the SNS topic it creates for an environment's notifications (as the console shows it). */
+/**
+ * What EB names the SNS topic it creates for an environment's notification e-mail (EB developer
+ * guide, "Elastic Beanstalk environment notifications with Amazon SNS", says it creates one, not
+ * its name: this is the name the console shows). A topic of your own set in
+ * aws:elasticbeanstalk:sns:topics is not covered: name its ARN in EB_MIGRATE_NOTIFY instead.
+ */
 export function environmentTopicName(environmentName: string): string {
   return `ElasticBeanstalkNotifications-Environment-${environmentName}`;
 }
