@@ -74,7 +74,7 @@ export interface Sandbox {
   readonly ecs?: EcsService;
   /** The SNS stand-in's topics and the messages published to them. */
   readonly sns: SnsTopics;
-  /** The local webhook receiver (its URL is endpoints.webhook). */
+  /** The local webhook receiver (its URL is state().webhookUrl). */
   readonly webhook: WebhookReceiver;
   state(): SandboxState;
   deploy(options?: { versionLabel?: string }): Promise<DeploymentResult>;
