@@ -7,7 +7,6 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { SSMClient } from "@aws-sdk/client-ssm";
 
 export interface AwsClients {
   readonly dynamodb: DynamoDBClient;
@@ -17,7 +16,6 @@ export interface AwsClients {
   readonly ecs: ECSClient;
   readonly logs: CloudWatchLogsClient;
   readonly sns: SNSClient;
-  readonly ssm: SSMClient;
 }
 
 export interface ClientOptions {
@@ -36,8 +34,9 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 /** Counts calls per "Service.Operation", for `--stats` and the benchmark. */
 export type CallCounter = Map<string, number>;
 
-export function createClients(options: ClientOptions, counter?: CallCounter): AwsClients {
-  const config = {
+/** The configuration every client shares (also for clients built outside createClients). */
+export function clientConfig(options: ClientOptions) {
+  return {
     region: options.region,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     retryMode: "standard",
@@ -46,6 +45,10 @@ export function createClients(options: ClientOptions, counter?: CallCounter): Aw
       requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     },
   } as const;
+}
+
+export function createClients(options: ClientOptions, counter?: CallCounter): AwsClients {
+  const config = clientConfig(options);
   const cache = new Map<string, unknown>();
   const lazy = <T extends { middlewareStack: { add: (...a: never[]) => void } }>(name: string, make: () => T): T => {
     let client = cache.get(name) as T | undefined;
@@ -77,9 +80,6 @@ export function createClients(options: ClientOptions, counter?: CallCounter): Aw
     },
     get sns() {
       return lazy("SNS", () => new SNSClient(config));
-    },
-    get ssm() {
-      return lazy("SSM", () => new SSMClient(config));
     },
   };
 }

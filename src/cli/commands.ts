@@ -6,6 +6,5 @@ import { policyCommand } from "../commands/policy.js";
 import { statusCommand } from "../commands/status.js";
 import { doctorCommand } from "../commands/doctor.js";
 import { superviseCommand } from "../commands/supervise.js";
-import { releaseCommand } from "../commands/release.js";
 
-export const INSTANCE_COMMANDS: CommandSpec[] = [runCommand, initCommand, policyCommand, statusCommand, doctorCommand, releaseCommand, superviseCommand];
+export const INSTANCE_COMMANDS: CommandSpec[] = [runCommand, initCommand, policyCommand, statusCommand, doctorCommand, superviseCommand];

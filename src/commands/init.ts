@@ -37,7 +37,9 @@ export const initCommand: CommandSpec = {
     if (role !== undefined && args.values["no-resources"] === true) throw new ConfigError("--role names the role the ebextension's policy is attached to; with --no-resources there is none: give only one of them");
     const dir = resolve(ctx.cwd, typeof args.values.dir === "string" ? args.values.dir : ".");
     // --notify (or EB_MIGRATE_NOTIFY here) only shapes the policy: its SNS topics get sns:Publish.
-    const notify = resolveSettings(ctx.env, typeof args.values.notify === "string" ? { notify: args.values.notify } : {}).notify.targets;
+    // Only that setting is read: init runs on a laptop, whose other EB_MIGRATE_* variables are not its business.
+    const notifyEnv = ctx.env.EB_MIGRATE_NOTIFY === undefined ? {} : { EB_MIGRATE_NOTIFY: ctx.env.EB_MIGRATE_NOTIFY };
+    const notify = resolveSettings(notifyEnv, typeof args.values.notify === "string" ? { notify: args.values.notify } : {}).notify.targets;
     const bundle = await findBundle(bundleCandidates());
     const result = await runInit({
       dir,

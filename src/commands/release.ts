@@ -2,7 +2,8 @@
 // for the environment's current deployment, through the same lease and release record as a
 // deploy's instances, so it never overlaps their migrate. ecs mode starts the task itself.
 import { hostname } from "node:os";
-import { createClients } from "../aws/clients.js";
+import { clientConfig, createClients } from "../aws/clients.js";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, ExitCode } from "../cli/errors.js";
 import { createLogger, streamSink } from "../cli/log.js";
@@ -58,7 +59,7 @@ export const releaseCommand: CommandSpec = {
     const log = createLogger({ sinks: [streamSink(ctx.stderr, settings.logFormat, ctx.env)], now: systemClock.now, debug: settings.debug });
     if (settings.mode === "local") {
       // The command needs the app and the properties where they are: on an instance.
-      return await runThroughSsm({ ssm: clients.ssm, elasticBeanstalk: clients.elasticBeanstalk, environmentName, force: force === true, timeoutSeconds: settings.waitTimeoutSeconds + 60, clock: systemClock, log, out: ctx.stderr, signal: ctx.signal });
+      return await runThroughSsm({ ssm: new SSMClient(clientConfig({ region: target.region })), elasticBeanstalk: clients.elasticBeanstalk, environmentName, force: force === true, timeoutSeconds: settings.waitTimeoutSeconds + 60, clock: systemClock, log, out: ctx.stderr, signal: ctx.signal });
     }
     const deployment = await currentDeployment(clients.elasticBeanstalk, target, deploymentId);
     // The lease holder's name says who and where; it is never an instance id, so a deploy's

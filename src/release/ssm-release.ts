@@ -34,8 +34,8 @@ export interface SsmReleaseInput {
 export function ssmScript(force: boolean): string {
   const inner = `${FIND_NODE_FUNCTION}
 cd "\${EB_MIGRATE_ROOT:-}/var/app/current"
-node="$(find_node)" || { echo "eb-migrate: no Node.js >= 20 on this instance" >&2; exit 2; }
-exec "$node" ${BUNDLE_PATH} run --now${force ? " --force" : ""}`;
+find_node || { echo "eb-migrate: no Node.js >= 20 on this instance" >&2; exit 2; }
+exec "$node_bin" ${BUNDLE_PATH} run --now${force ? " --force" : ""}`;
   // AWS-RunShellScript runs sh; the hook's node finder is bash.
   return `exec /bin/bash -euo pipefail -c ${quote([inner])}`;
 }

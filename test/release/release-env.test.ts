@@ -6,7 +6,7 @@ import { copyFile, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { laptopEnv, runCli, BUNDLE } from "../ops/cli.js";
+import { laptopEnv, runCli, BUNDLE, DEV_BUNDLE } from "../ops/cli.js";
 import { describeRuns, startInstance } from "../support/fleet.js";
 import { CLUSTER, FAMILY, startEcsBed, type EcsBed } from "../ecs/helpers.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
@@ -41,7 +41,7 @@ async function setUp(command: string, extra: Record<string, string> = {}) {
 /** `eb-migrate release` as a pipeline would run it, its stderr collected as it streams. */
 function release(b: EcsBed, args: string[] = []) {
   const env = laptopEnv(b.sandbox.state().instances[0]!.env);
-  const child = spawn(process.execPath, [BUNDLE, "release", "--env", b.sandbox.state().environment.name, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [DEV_BUNDLE, "release", "--env", b.sandbox.state().environment.name, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr.on("data", (c: Buffer) => (output += c.toString()));
@@ -110,7 +110,7 @@ describe("eb-migrate release --env (local mode, through SSM Run Command)", () =>
     return sandbox;
   }
   const onDemand = (sandbox: Sandbox, args: string[] = []) =>
-    runCli(["release", "--env", sandbox.state().environment.name, ...args], laptopEnv(sandbox.state().instances[0]!.env));
+    runCli(["release", "--env", sandbox.state().environment.name, ...args], laptopEnv(sandbox.state().instances[0]!.env), { bundle: DEV_BUNDLE });
 
   test("runs `run --now` on an instance: its output shown, its exit code returned; --force runs a success again", async () => {
     const sandbox = await localBed(`echo "migrating as $EB_MIGRATE_SHELL"; test -f "$EB_MIGRATE_ROOT/ok" || { echo "schema broken" >&2; exit 9; }`);
