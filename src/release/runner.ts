@@ -5,7 +5,7 @@ import { ConfigError, NoElectionError, ReleaseFailedError, WaitTimeoutError, typ
 import type { Logger } from "../cli/log.js";
 import type { Settings } from "../config/settings.js";
 import { decide, followerDelayMs, heartbeatIntervalMs, observe, selfFenceAfterMs, type Decision, type HolderState, type LeaseRecord, type Observation } from "../election/decide.js";
-import { TableUnavailableError, TableUnusableError } from "../election/dynamo-errors.js";
+import { TableUnavailableError, TableUnusableError } from "../table/errors.js";
 import type { HeldLease, LeaseStore } from "../election/lease.js";
 import type { Deployment, Identity } from "../instance/types.js";
 import { backoffDelay } from "../runtime/backoff.js";

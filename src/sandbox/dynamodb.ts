@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import { ConfigError } from "../cli/errors.js";
-import { tableDefinition, TTL_ATTRIBUTE } from "../election/table.js";
+import { tableDefinition, TTL_ATTRIBUTE } from "../table/table.js";
 import { applyFault, type ErrorWriter } from "./fault-response.js";
 import type { FaultInjector } from "./faults.js";
 import { closeServer, listen, LOOPBACK, readBody, send, type Listener } from "./http.js";

@@ -10,7 +10,7 @@ import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { FaultInjector, seededRandom, validateFault } from "../../src/sandbox/faults.js";
 import { AwsError, type JsonService } from "../../src/sandbox/json-service.js";
-import { TTL_ATTRIBUTE } from "../../src/election/table.js";
+import { TTL_ATTRIBUTE } from "../../src/table/table.js";
 import { clientsFor } from "./helpers.js";
 
 const fakeEcs: JsonService = {
