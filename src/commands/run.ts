@@ -6,6 +6,7 @@ import type { CommandSpec } from "../cli/command.js";
 import { EbMigrateError, ExitCode } from "../cli/errors.js";
 import { createLogger, formatJson, streamSink, type LogSink } from "../cli/log.js";
 import { DEFAULT_COMMAND, resolveSettings, splitCommand } from "../config/settings.js";
+import { tableCallTimeoutMs } from "../election/fence.js";
 import { LeaseStore } from "../election/lease.js";
 import { checkEcsSettings } from "../ecs/settings-check.js";
 import { runEcsRelease } from "../ecs/run-task.js";
@@ -60,7 +61,10 @@ export const runCommand: CommandSpec = {
       // EC2 is asked for tags only when EB's files do not name the environment; by then the
       // region is known from the metadata.
       const identity = await discoverIdentity({ env: ctx.env, root, metadata, ec2: (region) => createClients({ region }, calls).ec2 });
-      const clients = createClients({ region: identity.region }, calls);
+      const clients = createClients({ region: identity.region, dynamodbRequestTimeoutMs: tableCallTimeoutMs(settings.leaseSeconds) }, calls);
+      // A follower's holder checks end at SIGTERM/SIGINT or the wait timeout, even when hung.
+      const waiting = AbortSignal.any([ctx.signal, AbortSignal.timeout(settings.waitTimeoutSeconds * 1000)]);
+      const checks = createClients({ region: identity.region, signal: waiting }, calls);
       log = log.child({ instance: identity.instanceId });
       const deployment = await discoverDeployment(root);
       log.info(`release ${deployment.key} of ${identity.environmentName} (${identity.environmentId}), ${settings.mode} mode`, { state: "start" });
@@ -85,7 +89,7 @@ export const runCommand: CommandSpec = {
         signal: ctx.signal,
         leases: new LeaseStore(clients.dynamodb, settings.table, clock),
         releases: new ReleaseStore(clients.dynamodb, settings.table, clock),
-        holderState: (id) => holderState(clients.autoScaling, id),
+        holderState: (id) => holderState(checks.autoScaling, id),
         oldestInstance: async () => {
           const group = identity.autoScalingGroup ?? (await groupOf(clients.autoScaling, identity.instanceId));
           if (!group) throw new Error(`${identity.instanceId} is in no Auto Scaling group`);
@@ -95,13 +99,13 @@ export const runCommand: CommandSpec = {
         },
         execute: async ({ existingTaskArn, fence, deadline, hooks }) => {
           if (settings.mode === "local") {
-            const local = { cwd: ctx.cwd, env: ctx.env, clock, deadline, signal: ctx.signal, fence, redact, ...(supervisor ? { supervisor } : {}) };
+            const local = { cwd: ctx.cwd, env: ctx.env, clock, deadline, signal: ctx.signal, fence: fence.signal, killGraceMs: fence.killGraceMs, redact, ...(supervisor ? { supervisor } : {}) };
             if (!dbLock) return await runLocalCommand({ ...local, argv, shell: settings.shell, hooks });
             return dbLock.annotate(await runLocalCommand({ ...local, argv: dbLock.argv, shell: false, hooks: dbLock.hooks(hooks, log.child({ role: "leader" })) }));
           }
           // A lost lease stops our wait, never the task: the new leader waits on the same task.
           const fenced = new Promise<ExecutionResult>((resolve) =>
-            fence.addEventListener("abort", () => resolve({ exitCode: null, outputTail: [], durationMs: 0, timedOut: false, detail: "lease lost" }), { once: true }),
+            fence.signal.addEventListener("abort", () => resolve({ exitCode: null, outputTail: [], durationMs: 0, timedOut: false, detail: "lease lost" }), { once: true }),
           );
           return await Promise.race([
             runEcsRelease({

@@ -4,6 +4,7 @@ import { parse as parseShellWords } from "shell-quote";
 import { closest } from "../cli/did-you-mean.js";
 import { ConfigError } from "../cli/errors.js";
 import type { LogFormat } from "../cli/log.js";
+import { defaultKillGraceMs, fenceFits, fenceMarginMs, minimumFenceAfterMs, minimumLeaseSeconds } from "../election/fence.js";
 
 export const DEFAULT_COMMAND = "python manage.py migrate --noinput";
 export const DEFAULT_TABLE = "eb-migrate";
@@ -31,6 +32,8 @@ export interface Settings {
   mode: Mode;
   table: string;
   leaseSeconds: number;
+  /** SIGTERM → SIGKILL grace for the command's process group; the fence leaves room for it. */
+  killGraceMs: number;
   waitTimeoutSeconds: number;
   fallback: Fallback;
   disabled: boolean;
@@ -76,6 +79,12 @@ const int = (min: number, max: number) => (raw: Raw) => {
   const n = Number(raw.trim());
   return n >= min && n <= max ? n : new Invalid();
 };
+/** Seconds with up to three decimals, as milliseconds. */
+const seconds = (min: number, max: number) => (raw: Raw) => {
+  if (!/^\d+(\.\d{1,3})?$/.test(raw.trim())) return new Invalid();
+  const n = Number(raw.trim());
+  return n >= min && n <= max ? Math.round(n * 1000) : new Invalid();
+};
 const oneOf =
   <T extends string>(...values: T[]) =>
   (raw: Raw) => {
@@ -118,7 +127,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: "SHELL", flag: "shell", default: "false", allowed: "true or false", description: "Run the command through /bin/sh -c (pipes, &&, variables).", parse: bool },
   { name: "MODE", flag: "mode", default: "local", allowed: "local or ecs", description: "local: the leader runs the command itself; ecs: the leader runs it as a one-off ECS task.", parse: oneOf("local", "ecs") },
   { name: "TABLE", flag: "table", default: DEFAULT_TABLE, allowed: "a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)", description: "The DynamoDB table holding the lease and the release records.", parse: (raw) => (/^[A-Za-z0-9_.-]{3,255}$/.test(raw.trim()) ? raw.trim() : new Invalid()) },
-  { name: "LEASE_SECONDS", flag: "lease-seconds", default: String(DEFAULT_LEASE_SECONDS), allowed: "a whole number from 3 to 3600", description: "How long a lease that is no longer renewed is respected before another instance takes over. The holder renews it every third of this.", parse: int(3, 3600) },
+  { name: "LEASE_SECONDS", flag: "lease-seconds", default: String(DEFAULT_LEASE_SECONDS), allowed: "a whole number from 3 to 3600", description: "How long a lease that is no longer renewed is respected before another instance takes over. The holder renews it every 2 s (every third of a shorter lease) and stops its command once renewals have failed for the lease less the kill grace and a margin.", parse: int(3, 3600) },
+  { name: "KILL_GRACE_SECONDS", flag: "kill-grace-seconds", default: undefined, allowed: "a number of seconds from 0.1 to 600 (e.g. 2.5)", description: "How long the command may take to exit after SIGTERM (when the leader must stop it) before its whole process group is killed. Default: a tenth of the lease, at most 5 s. Must fit in the lease.", parse: seconds(0.1, 600) },
   { name: "WAIT_TIMEOUT_SECONDS", flag: "wait-timeout-seconds", default: String(DEFAULT_WAIT_TIMEOUT_SECONDS), allowed: "a whole number from 1 to 86400", description: "How long any instance waits for the release (followers) or the command (leader) before exit 3. Keep it below EB's command timeout (600 s by default).", parse: int(1, 86400) },
   { name: "FALLBACK", flag: "fallback", default: "oldest-instance", allowed: "oldest-instance or off", description: "When the table cannot be used: the oldest InService instance of the Auto Scaling group runs the command, or (off) every instance exits 4.", parse: oneOf("oldest-instance", "off") },
   { name: "DISABLED", flag: "disabled", default: "false", allowed: "true or false", description: "Skip everything and exit 0 (an escape hatch for one deployment).", parse: bool },
@@ -185,6 +195,7 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: FlagValues = {}):
     mode: get<Mode>("MODE"),
     table: get<string>("TABLE"),
     leaseSeconds: get<number>("LEASE_SECONDS"),
+    killGraceMs: get<number | undefined>("KILL_GRACE_SECONDS") ?? defaultKillGraceMs(get<number>("LEASE_SECONDS")),
     waitTimeoutSeconds: get<number>("WAIT_TIMEOUT_SECONDS"),
     fallback: get<Fallback>("FALLBACK"),
     disabled: get<boolean>("DISABLED"),
@@ -212,6 +223,12 @@ function checkCombinations(s: Settings): void {
   if (s.waitTimeoutSeconds <= s.leaseSeconds) {
     throw new ConfigError(
       `EB_MIGRATE_WAIT_TIMEOUT_SECONDS=${s.waitTimeoutSeconds} must be greater than EB_MIGRATE_LEASE_SECONDS=${s.leaseSeconds}, or a follower gives up before it may take over a lost lease`,
+    );
+  }
+  if (!fenceFits(s.leaseSeconds, s.killGraceMs)) {
+    const minimum = minimumLeaseSeconds(s.killGraceMs);
+    throw new ConfigError(
+      `EB_MIGRATE_LEASE_SECONDS=${s.leaseSeconds} is too short for a kill grace of ${s.killGraceMs / 1000} s: the leader's command must be dead within one lease of its last renewal — two renewal intervals (${minimumFenceAfterMs(s.leaseSeconds) / 1000} s) before it is stopped, the ${s.killGraceMs / 1000} s grace, a ${fenceMarginMs(s.leaseSeconds) / 1000} s margin; set EB_MIGRATE_LEASE_SECONDS to at least ${minimum ?? "(none fits)"} or a shorter EB_MIGRATE_KILL_GRACE_SECONDS`,
     );
   }
   if (s.ecs.launchType && s.ecs.capacityProviderStrategy.length > 0) {

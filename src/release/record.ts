@@ -110,8 +110,8 @@ export class ReleaseStore {
   }
 
   /** Records the ECS task before waiting on it, so a new leader waits for it instead of starting another. */
-  async setTaskArn(record: ReleaseRecord, taskArn: string): Promise<boolean> {
-    return this.conditionalUpdate(record, "SET taskArn = :arn", { ":arn": { S: taskArn } }, (now) => now.taskArn === taskArn);
+  async setTaskArn(record: ReleaseRecord, taskArn: string, signal?: AbortSignal): Promise<boolean> {
+    return this.conditionalUpdate(record, "SET taskArn = :arn", { ":arn": { S: taskArn } }, (now) => now.taskArn === taskArn, signal);
   }
 
   /**
@@ -119,19 +119,19 @@ export class ReleaseStore {
    * DynamoDB refuses the item (ValidationException), the outcome is written once more with the
    * tail cut down to its last few short lines and a first line saying so.
    */
-  async finish(record: ReleaseRecord, outcome: ReleaseOutcome): Promise<boolean> {
+  async finish(record: ReleaseRecord, outcome: ReleaseOutcome, signal?: AbortSignal): Promise<boolean> {
     const bounded = { ...outcome, outputTail: boundTail(outcome.outputTail, STORED_TAIL_BYTES, STORED_LINE_BYTES), ...(outcome.reason !== undefined ? { reason: cutBytes(outcome.reason, STORED_TEXT_BYTES) } : {}) };
     try {
-      return await this.writeOutcome(record, bounded);
+      return await this.writeOutcome(record, bounded, signal);
     } catch (error) {
       if (!(error instanceof TableRefusedError)) throw error;
       const note = `…[output cut to its last ${REDUCED_TAIL_LINES} lines: DynamoDB refused the full record (${cutBytes(error.message, 300)})]`;
       const reduced = { ...bounded, outputTail: [note, ...boundTail(outcome.outputTail.slice(-REDUCED_TAIL_LINES), REDUCED_TAIL_LINES * REDUCED_LINE_BYTES, REDUCED_LINE_BYTES)], ...(outcome.reason !== undefined ? { reason: cutBytes(outcome.reason, 500) } : {}) };
-      return await this.writeOutcome(record, reduced);
+      return await this.writeOutcome(record, reduced, signal);
     }
   }
 
-  private async writeOutcome(record: ReleaseRecord, outcome: ReleaseOutcome): Promise<boolean> {
+  private async writeOutcome(record: ReleaseRecord, outcome: ReleaseOutcome, signal: AbortSignal | undefined): Promise<boolean> {
     const finishedAt = new Date(this.clock.wallNow()).toISOString();
     const values: Record<string, AttributeValue> = {
       ":s": { S: outcome.status },
@@ -154,7 +154,7 @@ export class ReleaseStore {
       update += `, ${name} = :${name}`;
       values[`:${name}`] = attribute;
     }
-    return this.conditionalUpdate(record, update, values, (now) => now.status === outcome.status && now.finishedAt === finishedAt);
+    return this.conditionalUpdate(record, update, values, (now) => now.status === outcome.status && now.finishedAt === finishedAt, signal);
   }
 
   private async conditionalUpdate(
@@ -162,6 +162,7 @@ export class ReleaseStore {
     update: string,
     values: Record<string, AttributeValue>,
     landed: (now: ReleaseRecord) => boolean,
+    signal: AbortSignal | undefined,
   ): Promise<boolean> {
     const { written } = await this.items.writeConditionally(
       new UpdateItemCommand({
@@ -173,7 +174,7 @@ export class ReleaseStore {
         ExpressionAttributeValues: { ...values, ":t": { N: String(record.fencingToken) }, ":leader": { S: record.leader }, ":running": { S: "running" } },
       }),
       async () => {
-        const now = await this.read(record.environmentId, record.deploymentKey);
+        const now = await this.read(record.environmentId, record.deploymentKey, signal);
         if (now && now.fencingToken === record.fencingToken && landed(now)) return "written";
         if (now && now.fencingToken === record.fencingToken && now.status === "running") throw new TableUnavailableError("the write's outcome is unknown: the record is unchanged");
         return "refused";
