@@ -57,6 +57,14 @@ function survivorsSucceed(exits: ProcessExit[], h: Harness): Violation[] {
   return exits.filter((e) => !h.wasKilled(e) && e.exitCode !== 0).map((e) => outcome(`${e.instance} exited ${e.exitCode ?? e.signal} (role ${e.stats?.role ?? "none"}), expected 0`));
 }
 
+/** The first leader's command was stopped (not run to its end) and a later one completed. */
+function commandStopped(h: Harness): Violation[] {
+  const startedAt = (p: (typeof h.procs)[number]) => p.lines.find((l) => l.state === "running")?.seenAt ?? Number.POSITIVE_INFINITY;
+  const first = [...h.procs].sort((a, b) => startedAt(a) - startedAt(b))[0];
+  const fenced = first?.lines.some((l) => l.state === "fenced");
+  return fenced ? [] : [outcome(`the blackholed leader ${first?.instance ?? "(none)"} never reported its command fenced`)];
+}
+
 const waitRunning = (h: Harness, timeoutMs = 20_000) => h.waitFor((_p, l) => l.state === "running", timeoutMs);
 
 export const ROWS: Row[] = [
@@ -124,6 +132,67 @@ export const ROWS: Row[] = [
         h.sandbox.injectFault({ service: "dynamodb", outage: true });
         await sleep(1000 + Math.floor(ctx.random() * 5000));
         h.sandbox.clearFaults();
+      }),
+  },
+  {
+    id: "leader-dynamodb-blackhole",
+    fault: "only the leader's DynamoDB connections hang (accepted, never answered) mid-command; healed after the successor's run",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, sleepSeconds: 5 }, async (h) => {
+        const running = await waitRunning(h);
+        if (!running) return;
+        await sleep(Math.floor(ctx.random() * 1000));
+        h.sandbox.injectFault({ service: "dynamodb", instance: running.proc.instance, hang: true });
+        // Its fence must stop its command before a follower, a lease later, starts the next one.
+        const successor = await h.waitFor((p, l) => p.instance !== running.proc.instance && l.state === "running", 30_000);
+        if (successor) await h.waitForMarker((m) => m.kind === "end" && m.instance === successor.proc.instance, 30_000);
+        await sleep(Math.floor(ctx.random() * 2000));
+        h.sandbox.clearFaults();
+      }, (exits, h) => [...survivorsSucceed(exits, h), ...commandStopped(h)]),
+  },
+  {
+    id: "follower-dynamodb-blackhole",
+    fault: "one waiting follower's DynamoDB connections hang: it exits 3 at its wait timeout",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) => {
+      let victim: string | undefined;
+      return fleetRun(
+        ctx,
+        { instances: 3, sleepSeconds: 3, waitTimeoutSeconds: 10 },
+        async (h) => {
+          const running = await waitRunning(h);
+          if (!running) return;
+          // A follower that has seen the table (it is waiting): cut off from the start, it
+          // would rightly take the fallback instead.
+          const waiting = await h.waitFor((p, l) => p.instance !== running.proc.instance && l.state === "waiting", 10_000);
+          victim = waiting?.proc.instance;
+          if (victim) h.sandbox.injectFault({ service: "dynamodb", instance: victim, hang: true });
+        },
+        (exits) =>
+          exits.flatMap((e) => {
+            const expected = e.instance === victim ? 3 : 0;
+            return e.exitCode === expected ? [] : [outcome(`${e.instance}${e.instance === victim ? " (blackholed)" : ""} exited ${e.exitCode ?? e.signal}, expected ${expected}`)];
+          }),
+      );
+    },
+  },
+  {
+    id: "runner-pause",
+    fault: "the leader's node process (not its command) paused 6-12 s by SIGSTOP, then SIGCONT",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, sleepSeconds: 8 }, async (h) => {
+        const running = await waitRunning(h);
+        if (!running) return;
+        await sleep(Math.floor(ctx.random() * 1000));
+        // The runner alone: its supervisor and command run on and must be stopped at the fence deadline.
+        running.proc.child.kill("SIGSTOP");
+        await sleep(6000 + Math.floor(ctx.random() * 6000));
+        running.proc.child.kill("SIGCONT");
       }),
   },
   {

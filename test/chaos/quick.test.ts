@@ -41,6 +41,17 @@ describe("chaos, quick subset", () => {
     expect(run.status, detail).toBe(0);
   }, 90_000);
 
+  it("plays the partial faults of the quick subset without a violation: only the leader's DynamoDB blackholed", () => {
+    const rows = ["leader-dynamodb-blackhole"];
+    const dir = mkdtempSync(join(out, "partial-"));
+    const run = spawnSync(process.execPath, [CHAOS, "--rows", rows.join(","), "--runs", "2", "--out", dir], { encoding: "utf8", timeout: 85_000 });
+    const results = JSON.parse(readFileSync(join(dir, "chaos-results.json"), "utf8")) as ChaosResults;
+    const detail = `${run.stdout}\n${run.stderr}`;
+    expect(results.runs, detail).toHaveLength(rows.length * 2);
+    expect(results.rows.map((r) => [r.id, r.violations, r.examples]), detail).toEqual(rows.map((id) => [id, 0, []]));
+    expect(run.status, detail).toBe(0);
+  }, 90_000);
+
   it("rejects an unknown row with exit 2, naming the known ones", () => {
     const run = spawnSync(process.execPath, [CHAOS, "--rows", "no-such-row", "--out", out], { encoding: "utf8" });
     expect(run.status).toBe(2);
