@@ -66,7 +66,7 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
   // Every table call of a follower ends at SIGTERM/SIGINT or the deadline, even one that hangs.
   // A host timer (unref'd), not the injected clock: it only cuts a call short; the decision
   // that the wait is over is taken on `clock` at the loop's top.
-  const waitSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, deadline - start))]);
+  const waitSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, Math.ceil(deadline - start)))]);
   return await follow();
 
   async function follow(): Promise<RunOutcome> {
