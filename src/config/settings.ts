@@ -5,6 +5,8 @@ import { closest } from "../cli/did-you-mean.js";
 import { ConfigError } from "../cli/errors.js";
 import type { LogFormat } from "../cli/log.js";
 import { defaultKillGraceMs, fenceFits, fenceMarginMs, minimumFenceAfterMs, minimumLeaseSeconds } from "../election/fence.js";
+import { createRedactor, redactCommand } from "../release/redact.js";
+import { truncateBytes } from "../runtime/truncate.js";
 
 export const DEFAULT_COMMAND = "python manage.py migrate --noinput";
 export const DEFAULT_TABLE = "eb-migrate";
@@ -26,6 +28,8 @@ export interface Settings {
   /** The release command as an argv (or, with `shell`, one string for /bin/sh -c). */
   command: string[];
   commandText: string;
+  /** The command as logged, stored and shown: secrets masked, cut to COMMAND_SHOWN_BYTES. */
+  commandShown: string;
   /** Whether `command` came from the default (then `python` may resolve to EB's virtualenv). */
   commandIsDefault: boolean;
   shell: boolean;
@@ -152,6 +156,16 @@ export const OTHER_VARIABLES = ["EB_MIGRATE_ROOT", "EB_MIGRATE_DEMO_PYTHON"] as 
 
 export const ENV_PREFIX = "EB_MIGRATE_";
 
+/** A setting's value quoted in a message is cut to this (a 100 KB value must not flood the log). */
+const VALUE_IN_MESSAGE_BYTES = 200;
+/** The command text in the log and the release record. */
+export const COMMAND_SHOWN_BYTES = 1000;
+
+/** A value as quoted in a message: JSON-quoted, cut. */
+function quoted(raw: string): string {
+  return JSON.stringify(truncateBytes(raw, VALUE_IN_MESSAGE_BYTES));
+}
+
 export type FlagValues = Record<string, string | boolean | undefined>;
 
 /**
@@ -164,7 +178,7 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: FlagValues = {}):
   for (const key of Object.keys(env)) {
     if (key.startsWith(ENV_PREFIX) && !known.has(key)) {
       const hint = closest(key, [...known]);
-      throw new ConfigError(`${key} is not an eb-migrate setting${hint ? ` (did you mean ${hint}?)` : ""}; remove or rename it`);
+      throw new ConfigError(`${truncateBytes(key, VALUE_IN_MESSAGE_BYTES)} is not an eb-migrate setting${hint ? ` (did you mean ${hint}?)` : ""}; remove or rename it`);
     }
   }
   const values = new Map<string, Parsed>();
@@ -179,17 +193,19 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: FlagValues = {}):
     const parsed = spec.parse(raw);
     if (parsed instanceof Invalid) {
       const where = fromFlag ? `--${spec.flag}` : `${ENV_PREFIX}${spec.name}`;
-      const reason = parsed.reason ? ` (${parsed.reason})` : "";
-      throw new ConfigError(`${where}=${JSON.stringify(raw)} is not valid${reason}: expected ${spec.allowed}`);
+      const reason = parsed.reason ? ` (${truncateBytes(parsed.reason, VALUE_IN_MESSAGE_BYTES)})` : "";
+      throw new ConfigError(`${where}=${quoted(raw)} is not valid${reason}: expected ${spec.allowed}`);
     }
     values.set(spec.name, parsed);
   }
   const get = <T extends Parsed>(name: string) => values.get(name) as T;
   const commandText = get<string>("COMMAND");
   const shell = get<boolean>("SHELL");
+  const redact = createRedactor(env);
   const settings: Settings = {
-    command: shell ? [commandText] : splitCommand(commandText),
+    command: shell ? [commandText] : splitCommand(commandText, redact),
     commandText,
+    commandShown: truncateBytes(redactCommand(commandText, redact), COMMAND_SHOWN_BYTES),
     commandIsDefault: commandText === DEFAULT_COMMAND,
     shell,
     mode: get<Mode>("MODE"),
@@ -236,8 +252,18 @@ function checkCombinations(s: Settings): void {
   }
 }
 
-/** Splits a command line into an argv like a POSIX shell would, refusing shell operators. */
-export function splitCommand(text: string): string[] {
+/**
+ * Splits a command line into an argv like a POSIX shell would, refusing shell operators and
+ * unterminated quotes (shell-quote accepts `echo 'abc` silently and runs something else).
+ */
+export function splitCommand(text: string, redact: (s: string) => string = (s) => s): string[] {
+  const shown = () => quoted(redactCommand(text, redact));
+  const unbalanced = unterminatedQuote(text);
+  if (unbalanced) {
+    throw new ConfigError(
+      `EB_MIGRATE_COMMAND=${shown()} ${unbalanced.problem}`,
+    );
+  }
   const parts = parseShellWords(text, (name) => `$${name}`);
   const argv: string[] = [];
   for (const part of parts) {
@@ -245,10 +271,32 @@ export function splitCommand(text: string): string[] {
     else if ("op" in part && part.op === "glob") argv.push(part.pattern);
     else {
       throw new ConfigError(
-        `EB_MIGRATE_COMMAND=${JSON.stringify(text)} uses shell syntax (${"op" in part ? part.op : "comment"}); set EB_MIGRATE_SHELL=true to run it through /bin/sh`,
+        `EB_MIGRATE_COMMAND=${shown()} uses shell syntax (${"op" in part ? part.op : "comment"}); set EB_MIGRATE_SHELL=true to run it through /bin/sh`,
       );
     }
   }
   if (argv.length === 0) throw new ConfigError(`EB_MIGRATE_COMMAND is empty: expected a command line`);
   return argv;
+}
+
+/** What a POSIX shell would find unterminated (a quote, a trailing backslash), with its 1-based position. */
+export function unterminatedQuote(text: string): { problem: string; position: number } | undefined {
+  let open: { quote: string; at: number } | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (open?.quote === "'") {
+      if (c === "'") open = undefined;
+    } else if (open?.quote === '"') {
+      if (c === "\\") i++;
+      else if (c === '"') open = undefined;
+    } else if (c === "\\") {
+      if (i === text.length - 1) return { problem: `ends with a backslash (character ${i + 1}) that escapes nothing; remove it or quote it`, position: i + 1 };
+      i++;
+    } else if (c === "'" || c === '"') {
+      open = { quote: c, at: i };
+    }
+  }
+  if (!open) return undefined;
+  const name = open.quote === "'" ? "single quote (')" : 'double quote (")';
+  return { problem: `has a ${name} at character ${open.at + 1} that is never closed; close it, or escape it with a backslash`, position: open.at + 1 };
 }

@@ -194,7 +194,7 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
       fencingToken: held.fencingToken,
       electionMode: "lease",
       mode: settings.mode,
-      command: settings.commandText,
+      command: settings.commandShown,
       startedAt: new Date(clock.wallNow()).toISOString(),
       ...(previous?.taskArn ? { taskArn: previous.taskArn } : {}),
     };
@@ -213,7 +213,7 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
       log.warn("could not renew the lease before starting the command; following whoever holds it", { state: "fenced" });
       return { kind: "lost" };
     }
-    log.info(`running ${settings.mode === "ecs" ? "ECS task" : "command"}: ${settings.commandText}`, { state: "running", attempt: record.attempt });
+    log.info(`running ${settings.mode === "ecs" ? "ECS task" : "command"}: ${settings.commandShown}`, { state: "running", attempt: record.attempt });
     const result = await executeOrRecordFailure(deps, record, persist, () =>
       deps.execute({
         record,
@@ -351,7 +351,7 @@ async function fallback(deps: RunnerDeps, why: string): Promise<RunOutcome> {
 
 /** One line, reason first (timeout, signal, exit code), then the command. */
 export function failureReason(result: ExecutionResult, settings: Settings): string {
-  const what = settings.mode === "ecs" ? `ECS task${result.taskArn ? ` ${result.taskArn}` : ""}` : `"${settings.commandText}"`;
+  const what = settings.mode === "ecs" ? `ECS task${result.taskArn ? ` ${result.taskArn}` : ""}` : `"${settings.commandShown}"`;
   if (result.timedOut) {
     const lock = result.dbLock && !result.dbLock.acquired && !result.dbLock.noLock ? ` while waiting for the database lock held by ${result.dbLock.heldBy ?? "another session"}` : "";
     return `timed out after ${settings.waitTimeoutSeconds} s (EB_MIGRATE_WAIT_TIMEOUT_SECONDS): ${what} was stopped${lock}`;
