@@ -99,7 +99,7 @@ export const runCommand: CommandSpec = {
         },
         execute: async ({ existingTaskArn, fence, deadline, hooks }) => {
           if (settings.mode === "local") {
-            const local = { cwd: ctx.cwd, env: ctx.env, clock, deadline, signal: ctx.signal, fence: fence.signal, killGraceMs: fence.killGraceMs, redact, ...(supervisor ? { supervisor } : {}) };
+            const local = { cwd: ctx.cwd, env: ctx.env, clock, deadline, signal: ctx.signal, fence, redact, ...(supervisor ? { supervisor } : {}) };
             if (!dbLock) return await runLocalCommand({ ...local, argv, shell: settings.shell, hooks });
             return dbLock.annotate(await runLocalCommand({ ...local, argv: dbLock.argv, shell: false, hooks: dbLock.hooks(hooks, log.child({ role: "leader" })) }));
           }
