@@ -310,6 +310,91 @@ export const ROWS: Row[] = [
   },
 ];
 
+/** The leader's node process alone dies (SIGKILL) once its command really started. */
+async function killLeaderRunner(h: Harness, ctx: RunContext, withinMs: number): Promise<void> {
+  const running = await waitRunning(h);
+  if (!running) return;
+  await h.waitForMarker((m) => m.kind === "start" && m.instance === running.proc.instance, 15_000);
+  await sleep(Math.floor(ctx.random() * withinMs));
+  h.killProcess(running.proc);
+}
+
+/** Some instance logged an output line cut to the cap (`…[truncated N bytes]`). */
+function sawTruncatedLine(exits: ProcessExit[]): Violation[] {
+  return exits.some((e) => e.lines.some((l) => /^\| x+…\[truncated \d+ bytes\]$/.test(l.msg))) ? [] : [outcome("no log line was cut to the line cap")];
+}
+
+/** Faults the command brings itself: it ignores SIGTERM, leaves children, floods its output. */
+const COMMAND_ROWS: Row[] = [
+  {
+    id: "sigterm-ignored-self-fence",
+    fault: "command ignores SIGTERM; DynamoDB cut off 3.5-6 s mid-command (lease 3 s): the leader self-fences",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, leaseSeconds: 3, sleepSeconds: 4, marker: { ignoreTerm: true } }, async (h) => {
+        const running = await waitRunning(h);
+        if (!running) return;
+        await h.waitForMarker((m) => m.kind === "start", 15_000);
+        await sleep(Math.floor(ctx.random() * 500));
+        h.sandbox.injectFault({ service: "dynamodb", outage: true });
+        await sleep(3500 + Math.floor(ctx.random() * 2500));
+        h.sandbox.clearFaults();
+      }),
+  },
+  {
+    id: "sigterm-ignored-leader-death",
+    fault: "command ignores SIGTERM; the leader's node process SIGKILLed mid-command (its supervisor lives)",
+    runs: 10,
+    quickRuns: 2,
+    // The command outlives a takeover by lease expiry: only a kill of its group stops it in time.
+    play: (ctx) => fleetRun(ctx, { instances: 3, leaseSeconds: 3, sleepSeconds: 6, marker: { ignoreTerm: true } }, (h) => killLeaderRunner(h, ctx, 1500)),
+  },
+  {
+    id: "background-worker",
+    fault: "command forks a background worker that ignores SIGTERM; the leader's node process SIGKILLed",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) => fleetRun(ctx, { instances: 3, leaseSeconds: 3, sleepSeconds: 2.5, marker: { worker: true } }, (h) => killLeaderRunner(h, ctx, 1500)),
+  },
+  {
+    id: "shell-mode",
+    fault: "EB_MIGRATE_SHELL=true (`sh release.sh && echo ok`); the leader's node process SIGKILLed",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(
+        ctx,
+        { instances: 3, leaseSeconds: 3, sleepSeconds: 6, properties: { EB_MIGRATE_SHELL: "true" } },
+        async (h) => {
+          await h.sandbox.setEnvironmentProperties({ EB_MIGRATE_COMMAND: `sh ${h.marker.script} && echo ok` });
+          for (const i of h.instances()) h.spawn(i);
+          await killLeaderRunner(h, ctx, 1500);
+        },
+        survivorsSucceed,
+        false,
+      ),
+  },
+  {
+    id: "long-output-line",
+    fault: "the command prints one 80,000-character line (lease 3 s)",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, leaseSeconds: 3, sleepSeconds: 1.5, marker: { outputLines: 1, outputLineBytes: 80_000 } }, async () => {}, (exits, h) => [...survivorsSucceed(exits, h), ...sawTruncatedLine(exits)]),
+  },
+  {
+    id: "large-tail",
+    fault: "the command prints 50 lines of 10 KB (500 KB of output)",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, leaseSeconds: 3, sleepSeconds: 0.5, marker: { outputLines: 50, outputLineBytes: 10_000 } }, async () => {}, (exits, h) => [...survivorsSucceed(exits, h), ...sawTruncatedLine(exits)]),
+  },
+];
+
+ROWS.push(...COMMAND_ROWS);
+
 /** The new leader must wait on the task already running, never start a second one. */
 async function ecsTaskLost(ctx: RunContext): Promise<RunResult> {
   return await fleetRun(
