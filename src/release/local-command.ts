@@ -91,11 +91,11 @@ export async function runLocalCommand(input: LocalCommandInput): Promise<Executi
     child.stderr?.on("data", (c: Buffer) => err.push(c));
     const closed = new Promise<void>((r) => child.on("close", () => r()));
 
-    // The supervisor learns the fence deadline (and the run's own) on the host's monotonic
-    // clock after every renewal; if we stop sending, it fires at the last one by itself.
+    // The supervisor learns the fence deadline on the host's monotonic clock after every
+    // renewal; if we stop sending (paused), it fires at the last one by itself.
     child.stdin?.on("error", () => undefined);
     const sendDeadline = () => {
-      const deadline = Math.min(input.deadline, input.fence?.deadline() ?? Number.POSITIVE_INFINITY);
+      const deadline = input.fence?.deadline() ?? Number.POSITIVE_INFINITY;
       if (Number.isFinite(deadline) && child.stdin?.writable) child.stdin.write(deadlineMessage(hostMonotonicMs() + (deadline - clock.now())));
     };
     if (supervised) sendDeadline();
