@@ -51,7 +51,7 @@ export async function supervise(argv: string[], options: SuperviseOptions): Prom
   if (!file) return 2;
   const clock = options.clock ?? systemClock;
   const hostNow = options.hostNow ?? hostMonotonicMs;
-  // A stop asked for before the command exists (a signal during our start) applies once it does.
+  // Handlers first: a stop asked for while we start (before the command exists) means "never start it".
   let pending: { signal: NodeJS.Signals; why: string } | undefined;
   let stopNow: ((signal: NodeJS.Signals, why: string) => unknown) | undefined;
   const stop = (signal: NodeJS.Signals, why: string) => (stopNow ? void stopNow(signal, why) : void (pending ??= { signal, why }));
@@ -125,9 +125,6 @@ export async function supervise(argv: string[], options: SuperviseOptions): Prom
     });
     return stopping;
   };
-  // A signal may have come while the command was being started (TS cannot see the handlers set it).
-  const early = pending as { signal: NodeJS.Signals; why: string } | undefined;
-  if (early) stopNow(early.signal, early.why);
 
   try {
     const code = await result;
