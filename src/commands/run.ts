@@ -17,7 +17,7 @@ import { planDbLock } from "../release/db-lock/plan.js";
 import type { ExecutionResult } from "../release/execution.js";
 import { runLocalCommand } from "../release/local-command.js";
 import { ReleaseStore } from "../release/record.js";
-import { createRedactor } from "../release/redact.js";
+import { commandSecrets, createRedactor } from "../release/redact.js";
 import { resolveCommand } from "../release/resolve-command.js";
 import { runRelease, type RunOutcome } from "../release/runner.js";
 import { systemClock } from "../runtime/clock.js";
@@ -76,7 +76,8 @@ export const runCommand: CommandSpec = {
               (await resolveCommand({ ...settings, command: splitCommand(DEFAULT_COMMAND), commandIsDefault: true, shell: false }, ctx.env, root))[0]!,
             )
           : undefined;
-      const redact = createRedactor(ctx.env);
+      // The command's output is masked for the env's secrets and those written into the command.
+      const redact = createRedactor(ctx.env, commandSecrets(settings.commandText));
       const bundle = bundleFile();
       const supervisor = bundle ? { execPath: process.execPath, script: bundle } : undefined;
 

@@ -39,9 +39,12 @@ export function isSecretVariable(name: string, value: string): boolean {
 
 export type Redactor = (line: string) => string;
 
-/** A redactor for the values of secret variables in `env` (each line of 4+ characters). */
-export function createRedactor(env: NodeJS.ProcessEnv | Record<string, string | undefined>): Redactor {
-  const needles = new Set<string>();
+/**
+ * A redactor for the values of secret variables in `env` (each line of 4+ characters) and for
+ * `extra` values (the secrets written into the command text itself, see commandSecrets).
+ */
+export function createRedactor(env: NodeJS.ProcessEnv | Record<string, string | undefined>, extra: string[] = []): Redactor {
+  const needles = new Set<string>(extra.filter((v) => v.length >= MIN_SECRET_LENGTH));
   for (const [name, value] of Object.entries(env)) {
     if (typeof value !== "string" || !isSecretVariable(name, value)) continue;
     // Output arrives line by line: a multi-line secret (a PEM key) can only be found per line.
@@ -62,17 +65,32 @@ export function createRedactor(env: NodeJS.ProcessEnv | Record<string, string | 
  */
 export function redactCommand(text: string, redact: Redactor): string {
   const tokens = redact(text).split(/(\s+)/);
+  for (const { index, prefix } of secretTokens(tokens)) tokens[index] = `${prefix}${REDACTED}`;
+  return tokens.join("");
+}
+
+/** The secret values written into the command text (so the command's output masks them too). */
+export function commandSecrets(text: string): string[] {
+  const tokens = text.split(/(\s+)/);
+  return secretTokens(tokens).map(({ index, prefix }) => tokens[index]!.slice(prefix.length).replace(/^(["'])(.*)\1$/, "$2"));
+}
+
+/**
+ * Tokens (of text.split(/(\s+)/)) that hold a secret — `NAME=value`, `--flag=value`, or the word
+ * after `--flag` — with the part before the value.
+ */
+function secretTokens(tokens: string[]): { index: number; prefix: string }[] {
+  const out: { index: number; prefix: string }[] = [];
   for (let i = 0; i < tokens.length; i += 2) {
     const token = tokens[i]!;
     const assignment = /^(-{0,2}[A-Za-z_][A-Za-z0-9_.-]*)=(.+)$/.exec(token);
-    if (assignment && isSecretName(assignment[1]!.replace(/^-+/, ""))) {
-      tokens[i] = `${assignment[1]}=${REDACTED}`;
-    } else if (/^--?[A-Za-z][A-Za-z0-9_-]*$/.test(token) && isSecretName(token.replace(/^-+/, "")) && i + 2 < tokens.length) {
-      tokens[i + 2] = REDACTED;
+    if (assignment && isSecretName(assignment[1]!.replace(/^-+/, ""))) out.push({ index: i, prefix: `${assignment[1]}=` });
+    else if (/^--?[A-Za-z][A-Za-z0-9_-]*$/.test(token) && isSecretName(token.replace(/^-+/, "")) && i + 2 < tokens.length) {
+      out.push({ index: i + 2, prefix: "" });
       i += 2;
     }
   }
-  return tokens.join("");
+  return out;
 }
 
 /**

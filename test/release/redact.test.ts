@@ -1,7 +1,7 @@
 // Secrets never reach a log line or a record: the name rule, multi-line values, URL passwords,
 // the command text — and the same answer on an 80 KB or 1 MB line as on a short one.
 import { describe, expect, it } from "vitest";
-import { createRedactor, isSecretName, maskUrlPasswords, redactCommand } from "../../src/release/redact.js";
+import { commandSecrets, createRedactor, isSecretName, maskUrlPasswords, redactCommand } from "../../src/release/redact.js";
 
 describe("isSecretName", () => {
   it.each(["DB_PASS", "MYSQL_PWD", "DB_PASSWD", "DATABASE_PASSWORD", "AWS_CREDENTIALS", "GOOGLE_CREDENTIAL", "GPG_PRIVATE_KEY", "SENTRY_DSN", "SECRET_KEY", "GITHUB_TOKEN", "STRIPE_API_KEY", "BASIC_AUTH", "db-password"])(
@@ -61,5 +61,12 @@ describe("redactCommand", () => {
       "DB_PASS=*** python manage.py migrate --password *** --api-key=*** --database-url postgres://u:***@h/db --noinput",
     );
     expect(redactCommand("python manage.py migrate --noinput", redact)).toBe("python manage.py migrate --noinput");
+    expect(redactCommand("run --password a=b", redact)).toBe("run --password ***");
+  });
+
+  it("hands the command's own secrets to the output redactor", () => {
+    const text = `DB_PASS=abcd1234 migrate --password 'quoted-pw' --token=tok-5678 --name visible`;
+    expect(commandSecrets(text)).toEqual(["abcd1234", "quoted-pw", "tok-5678"]);
+    expect(createRedactor({}, commandSecrets(text))("echo abcd1234 quoted-pw tok-5678 visible")).toBe("echo *** *** *** visible");
   });
 });
