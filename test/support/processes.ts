@@ -17,3 +17,17 @@ export async function running(pid: number): Promise<boolean> {
 export async function anyRunning(pids: number[]): Promise<boolean> {
   return (await Promise.all(pids.map(running))).some(Boolean);
 }
+
+/** The supervisor (`eb-migrate __supervise`) a runner process started: it leads the command's group. */
+export async function supervisorOf(runnerPid: number): Promise<number | undefined> {
+  const { readdir } = await import("node:fs/promises");
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, "utf8").catch(() => "");
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (ppid !== runnerPid) continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.split("\0").includes("__supervise")) return Number(name);
+  }
+  return undefined;
+}
