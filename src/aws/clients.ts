@@ -22,46 +22,62 @@ export interface ClientOptions {
   region: string;
   /** SDK attempts per call (standard retry mode with backoff); the SDK default is 3. */
   maxAttempts?: number;
-  /** Per-request limits so an unreachable endpoint is judged in seconds, not minutes. */
+  /** Per-attempt limits so an unreachable or silent endpoint is judged in seconds, not minutes. */
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** DynamoDB's per-attempt limit: the lease's calls must fail well within the lease. */
+  dynamodbRequestTimeoutMs?: number;
+  /** Aborts every call of these clients (combined with a call's own `abortSignal`). */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 4;
-export const DEFAULT_CONNECTION_TIMEOUT_MS = 2_000;
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 1_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 
 /** Counts calls per "Service.Operation", for `--stats` and the benchmark. */
 export type CallCounter = Map<string, number>;
 
+/**
+ * The HTTP handler's limits. In @smithy/node-http-handler 4.14 (dist-cjs/index.js,
+ * setRequestTimeout) an exceeded `requestTimeout` only logs a warning unless
+ * `throwOnRequestTimeout` is set; with it the request is destroyed and fails with a
+ * TimeoutError (ETIMEDOUT), which the standard retry strategy treats as transient.
+ * `socketTimeout` (setSocketTimeout) fails a request whose socket is idle that long — a
+ * server that accepted the connection and never answers; `connectionTimeout`
+ * (setConnectionTimeout) bounds the TCP connect. So each attempt ends within `requestMs`.
+ */
+export function requestHandlerLimits(connectMs: number, requestMs: number) {
+  return { connectionTimeout: connectMs, requestTimeout: requestMs, socketTimeout: requestMs, throwOnRequestTimeout: true } as const;
+}
+
 /** The configuration every client shares (also for clients built outside createClients). */
-export function clientConfig(options: ClientOptions) {
+export function clientConfig(options: ClientOptions, requestMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) {
   return {
     region: options.region,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     retryMode: "standard",
-    requestHandler: {
-      connectionTimeout: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
-      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    },
+    requestHandler: requestHandlerLimits(options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS, requestMs),
   } as const;
 }
 
 export function createClients(options: ClientOptions, counter?: CallCounter): AwsClients {
   const config = clientConfig(options);
+  const dynamodbConfig = clientConfig(options, options.dynamodbRequestTimeoutMs ?? options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const cache = new Map<string, unknown>();
   const lazy = <T extends { middlewareStack: { add: (...a: never[]) => void } }>(name: string, make: () => T): T => {
     let client = cache.get(name) as T | undefined;
     if (!client) {
       client = make();
       if (counter) countCalls(client, name, counter);
+      if (options.signal) abortWith(client as unknown as Sendable, options.signal);
       cache.set(name, client);
     }
     return client;
   };
   return {
     get dynamodb() {
-      return lazy("DynamoDB", () => new DynamoDBClient(config));
+      return lazy("DynamoDB", () => new DynamoDBClient(dynamodbConfig));
     },
     get autoScaling() {
       return lazy("AutoScaling", () => new AutoScalingClient(config));
@@ -98,4 +114,17 @@ function countCalls(client: { middlewareStack: { add: (...a: never[]) => void } 
     },
     { step: "initialize", name: "ebMigrateCallCounter" },
   );
+}
+
+interface Sendable {
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+
+/** Every call of `client` also aborts with `signal` (AbortSignal.any: Node >= 20.3). */
+function abortWith(client: Sendable, signal: AbortSignal): void {
+  const send = client.send.bind(client);
+  client.send = (command, callOptions) => {
+    const own = callOptions?.abortSignal;
+    return send(command, { ...callOptions, abortSignal: own ? AbortSignal.any([own, signal]) : signal });
+  };
 }

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { referenceContext, writeStats } from "./reference/common.js";
 import { createIfAbsent } from "./reference/create-if-absent.js";
 import { leaseExpiry } from "./reference/lease-expiry.js";
+import { redactionBench, redactionMarkdown } from "./redaction.js";
 import { markdown, ratios, type BenchResults, type StrategyResults } from "./report.js";
 import { decisionLatency, followerRelease, recoveryAfterLoss, scaleToZero, STRATEGIES, takeoverByAutoScaling, takeoverByExpiry, type BenchContext } from "./scenarios.js";
 import { startupFigures } from "./startup.js";
@@ -61,6 +62,9 @@ async function bench(argv: string[]): Promise<number> {
     strategies.push({ strategy, follower, recovery, scaleToZero: zero });
   }
 
+  step("redaction of a 1 MB line");
+  const redaction = redactionBench(quick);
+
   const results: BenchResults = {
     date,
     machine: `${cpus().length} cores, Node ${process.version}`,
@@ -72,15 +76,21 @@ async function bench(argv: string[]): Promise<number> {
   };
   const out = resolve(values.out ?? "bench");
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  const md = markdown(results);
+  writeFileSync(join(out, "results.json"), `${JSON.stringify({ ...results, redaction }, null, 2)}\n`);
+  const md = markdown(results) + redactionMarkdown(redaction);
   writeFileSync(join(out, "results.md"), md);
   process.stdout.write(`${md}\nratios (eb-migrate ÷ reference):\n${ratios(results).map((l) => `  ${l}`).join("\n")}\n`);
   return 0;
 }
 
+/** `bench.cjs redaction`: only the output-path figures (seconds, no sandbox). */
+async function redactionOnly(): Promise<number> {
+  process.stdout.write(`${redactionMarkdown(redactionBench(false))}\n`);
+  return 0;
+}
+
 const [first, ...rest] = process.argv.slice(2);
-(first === "reference" ? reference(rest) : bench(process.argv.slice(2))).then(
+(first === "reference" ? reference(rest) : first === "redaction" ? redactionOnly() : bench(process.argv.slice(2))).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);

@@ -11,7 +11,7 @@ import { systemClock } from "../runtime/clock.js";
 import { sandboxClientConfig, startSandbox, type Sandbox, type SandboxInstanceEntry, type SandboxOptions } from "../sandbox/index.js";
 import { spawnInstance, signalGroup, type InstanceProcess, type LogLine, type ProcessExit, type SpawnOptions } from "./fleet.js";
 import type { MarkerEvent, RunObservation } from "./invariants.js";
-import { appendKilled, readMarkers, writeMarkerCommand, type MarkerCommand } from "./marker.js";
+import { appendKilled, readMarkers, writeMarkerCommand, type MarkerCommand, type MarkerShape } from "./marker.js";
 
 export interface HarnessOptions {
   bundle: string;
@@ -20,6 +20,8 @@ export interface HarnessOptions {
   waitTimeoutSeconds?: number;
   sleepSeconds?: number;
   exitCode?: number;
+  /** What else the marker command does (ignore SIGTERM, fork a worker, print a lot). */
+  marker?: Omit<MarkerShape, "sleepSeconds" | "exitCode">;
   properties?: Record<string, string>;
   sandbox?: Partial<SandboxOptions>;
   faultSeed?: number;
@@ -42,7 +44,7 @@ export class Harness {
 
   static async start(options: HarnessOptions): Promise<Harness> {
     const dir = await mkdtemp(join(tmpdir(), "eb-migrate-chaos-"));
-    const marker = await writeMarkerCommand(dir, { sleepSeconds: options.sleepSeconds ?? 1, exitCode: options.exitCode ?? 0 });
+    const marker = await writeMarkerCommand(dir, { ...options.marker, sleepSeconds: options.sleepSeconds ?? 1, exitCode: options.exitCode ?? 0 });
     const sandbox = await startSandbox({
       instances: options.instances,
       baseDir: join(dir, "sandbox"),

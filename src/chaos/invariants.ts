@@ -115,14 +115,27 @@ interface Span {
   end: number;
 }
 
-/** Start/end pairs by pid; a command without an end line ran until its instance's last exit. */
+/**
+ * Start/end pairs by pid; a command without an end line ran until its instance's last exit. A
+ * background worker (marked `<instance>/worker-of-<pid>`) is part of the command that forked
+ * it: the command runs until its last process has ended.
+ */
 export function commandSpans(markers: MarkerEvent[]): Span[] {
-  const spans: Span[] = [];
+  const spans: (Span & { pid: number })[] = [];
+  const workers: { owner: string; pid: number; end: number }[] = [];
   for (const start of markers.filter((m) => m.kind === "start")) {
     const end = markers.find((m) => m.kind === "end" && m.pid === start.pid && m.instance === start.instance && m.at >= start.at);
-    spans.push({ instance: start.instance, deployment: start.deployment, start: start.at, end: end?.at ?? Number.POSITIVE_INFINITY });
+    const endAt = end?.at ?? Number.POSITIVE_INFINITY;
+    const worker = /^(.+)\/worker-of-(\d+)$/.exec(start.instance);
+    if (worker) workers.push({ owner: worker[1]!, pid: Number(worker[2]), end: endAt });
+    else spans.push({ instance: start.instance, deployment: start.deployment, start: start.at, end: endAt, pid: start.pid });
   }
-  return spans;
+  for (const w of workers) {
+    const owner = spans.find((s) => s.instance === w.owner && s.pid === w.pid);
+    if (owner) owner.end = Math.max(owner.end, w.end);
+    else spans.push({ instance: w.owner, deployment: "unknown", start: Number.NEGATIVE_INFINITY, end: w.end, pid: w.pid });
+  }
+  return spans.map(({ pid: _pid, ...span }) => span);
 }
 
 function deploymentsOf(run: RunObservation): string[] {

@@ -57,6 +57,14 @@ function survivorsSucceed(exits: ProcessExit[], h: Harness): Violation[] {
   return exits.filter((e) => !h.wasKilled(e) && e.exitCode !== 0).map((e) => outcome(`${e.instance} exited ${e.exitCode ?? e.signal} (role ${e.stats?.role ?? "none"}), expected 0`));
 }
 
+/** The first leader's command was stopped (not run to its end) and a later one completed. */
+function commandStopped(h: Harness): Violation[] {
+  const startedAt = (p: (typeof h.procs)[number]) => p.lines.find((l) => l.state === "running")?.seenAt ?? Number.POSITIVE_INFINITY;
+  const first = [...h.procs].sort((a, b) => startedAt(a) - startedAt(b))[0];
+  const fenced = first?.lines.some((l) => l.state === "fenced");
+  return fenced ? [] : [outcome(`the blackholed leader ${first?.instance ?? "(none)"} never reported its command fenced`)];
+}
+
 const waitRunning = (h: Harness, timeoutMs = 20_000) => h.waitFor((_p, l) => l.state === "running", timeoutMs);
 
 export const ROWS: Row[] = [
@@ -124,6 +132,67 @@ export const ROWS: Row[] = [
         h.sandbox.injectFault({ service: "dynamodb", outage: true });
         await sleep(1000 + Math.floor(ctx.random() * 5000));
         h.sandbox.clearFaults();
+      }),
+  },
+  {
+    id: "leader-dynamodb-blackhole",
+    fault: "only the leader's DynamoDB connections hang (accepted, never answered) mid-command; healed after the successor's run",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, sleepSeconds: 5 }, async (h) => {
+        const running = await waitRunning(h);
+        if (!running) return;
+        await sleep(Math.floor(ctx.random() * 1000));
+        h.sandbox.injectFault({ service: "dynamodb", instance: running.proc.instance, hang: true });
+        // Its fence must stop its command before a follower, a lease later, starts the next one.
+        const successor = await h.waitFor((p, l) => p.instance !== running.proc.instance && l.state === "running", 30_000);
+        if (successor) await h.waitForMarker((m) => m.kind === "end" && m.instance === successor.proc.instance, 30_000);
+        await sleep(Math.floor(ctx.random() * 2000));
+        h.sandbox.clearFaults();
+      }, (exits, h) => [...survivorsSucceed(exits, h), ...commandStopped(h)]),
+  },
+  {
+    id: "follower-dynamodb-blackhole",
+    fault: "one waiting follower's DynamoDB connections hang: it exits 3 at its wait timeout",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) => {
+      let victim: string | undefined;
+      return fleetRun(
+        ctx,
+        { instances: 3, sleepSeconds: 3, waitTimeoutSeconds: 10 },
+        async (h) => {
+          const running = await waitRunning(h);
+          if (!running) return;
+          // A follower that has seen the table (it is waiting): cut off from the start, it
+          // would rightly take the fallback instead.
+          const waiting = await h.waitFor((p, l) => p.instance !== running.proc.instance && l.state === "waiting", 10_000);
+          victim = waiting?.proc.instance;
+          if (victim) h.sandbox.injectFault({ service: "dynamodb", instance: victim, hang: true });
+        },
+        (exits) =>
+          exits.flatMap((e) => {
+            const expected = e.instance === victim ? 3 : 0;
+            return e.exitCode === expected ? [] : [outcome(`${e.instance}${e.instance === victim ? " (blackholed)" : ""} exited ${e.exitCode ?? e.signal}, expected ${expected}`)];
+          }),
+      );
+    },
+  },
+  {
+    id: "runner-pause",
+    fault: "the leader's node process (not its command) paused 6-12 s by SIGSTOP, then SIGCONT",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, sleepSeconds: 8 }, async (h) => {
+        const running = await waitRunning(h);
+        if (!running) return;
+        await sleep(Math.floor(ctx.random() * 1000));
+        // The runner alone: its supervisor and command run on and must be stopped at the fence deadline.
+        running.proc.child.kill("SIGSTOP");
+        await sleep(6000 + Math.floor(ctx.random() * 6000));
+        running.proc.child.kill("SIGCONT");
       }),
   },
   {
@@ -240,6 +309,91 @@ export const ROWS: Row[] = [
     play: (ctx) => ecsTaskLost(ctx),
   },
 ];
+
+/** The leader's node process alone dies (SIGKILL) once its command really started. */
+async function killLeaderRunner(h: Harness, ctx: RunContext, withinMs: number): Promise<void> {
+  const running = await waitRunning(h);
+  if (!running) return;
+  await h.waitForMarker((m) => m.kind === "start" && m.instance === running.proc.instance, 15_000);
+  await sleep(Math.floor(ctx.random() * withinMs));
+  h.killProcess(running.proc);
+}
+
+/** Some instance logged an output line cut to the cap (`…[truncated N bytes]`). */
+function sawTruncatedLine(exits: ProcessExit[]): Violation[] {
+  return exits.some((e) => e.lines.some((l) => /^\| x+…\[truncated \d+ bytes\]$/.test(l.msg))) ? [] : [outcome("no log line was cut to the line cap")];
+}
+
+/** Faults the command brings itself: it ignores SIGTERM, leaves children, floods its output. */
+const COMMAND_ROWS: Row[] = [
+  {
+    id: "sigterm-ignored-self-fence",
+    fault: "command ignores SIGTERM; DynamoDB cut off 3.5-6 s mid-command (lease 3 s): the leader self-fences",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, leaseSeconds: 3, sleepSeconds: 4, marker: { ignoreTerm: true } }, async (h) => {
+        const running = await waitRunning(h);
+        if (!running) return;
+        await h.waitForMarker((m) => m.kind === "start", 15_000);
+        await sleep(Math.floor(ctx.random() * 500));
+        h.sandbox.injectFault({ service: "dynamodb", outage: true });
+        await sleep(3500 + Math.floor(ctx.random() * 2500));
+        h.sandbox.clearFaults();
+      }),
+  },
+  {
+    id: "sigterm-ignored-leader-death",
+    fault: "command ignores SIGTERM; the leader's node process SIGKILLed mid-command (its supervisor lives)",
+    runs: 10,
+    quickRuns: 2,
+    // The command outlives a takeover by lease expiry: only a kill of its group stops it in time.
+    play: (ctx) => fleetRun(ctx, { instances: 3, leaseSeconds: 3, sleepSeconds: 6, marker: { ignoreTerm: true } }, (h) => killLeaderRunner(h, ctx, 1500)),
+  },
+  {
+    id: "background-worker",
+    fault: "command forks a background worker that ignores SIGTERM; the leader's node process SIGKILLed",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) => fleetRun(ctx, { instances: 3, leaseSeconds: 3, sleepSeconds: 2.5, marker: { worker: true } }, (h) => killLeaderRunner(h, ctx, 1500)),
+  },
+  {
+    id: "shell-mode",
+    fault: "EB_MIGRATE_SHELL=true (`sh release.sh && echo ok`); the leader's node process SIGKILLed",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(
+        ctx,
+        { instances: 3, leaseSeconds: 3, sleepSeconds: 6, properties: { EB_MIGRATE_SHELL: "true" } },
+        async (h) => {
+          await h.sandbox.setEnvironmentProperties({ EB_MIGRATE_COMMAND: `sh ${h.marker.script} && echo ok` });
+          for (const i of h.instances()) h.spawn(i);
+          await killLeaderRunner(h, ctx, 1500);
+        },
+        survivorsSucceed,
+        false,
+      ),
+  },
+  {
+    id: "long-output-line",
+    fault: "the command prints one 80,000-character line (lease 3 s)",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, leaseSeconds: 3, sleepSeconds: 1.5, marker: { outputLines: 1, outputLineBytes: 80_000 } }, async () => {}, (exits, h) => [...survivorsSucceed(exits, h), ...sawTruncatedLine(exits)]),
+  },
+  {
+    id: "large-tail",
+    fault: "the command prints 50 lines of 10 KB (500 KB of output)",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) =>
+      fleetRun(ctx, { instances: 3, leaseSeconds: 3, sleepSeconds: 0.5, marker: { outputLines: 50, outputLineBytes: 10_000 } }, async () => {}, (exits, h) => [...survivorsSucceed(exits, h), ...sawTruncatedLine(exits)]),
+  },
+];
+
+ROWS.push(...COMMAND_ROWS);
 
 /** The new leader must wait on the task already running, never start a second one. */
 async function ecsTaskLost(ctx: RunContext): Promise<RunResult> {

@@ -90,7 +90,7 @@ export const releaseCommand: CommandSpec = {
       ...(rerun ? { rerun } : {}),
       execute: async ({ record, existingTaskArn, fence, deadline, hooks }) => {
         const fenced = new Promise<ExecutionResult>((resolve) =>
-          fence.addEventListener("abort", () => resolve({ exitCode: null, outputTail: [], durationMs: 0, timedOut: false, detail: "lease lost" }), { once: true }),
+          fence.signal.addEventListener("abort", () => resolve({ exitCode: null, outputTail: [], durationMs: 0, timedOut: false, detail: "lease lost" }), { once: true }),
         );
         // RunTask's clientToken is per deployment (a crashed leader's successor gets its task
         // back); a re-run is a new attempt and needs its own task.

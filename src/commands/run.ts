@@ -6,6 +6,7 @@ import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, EbMigrateError, ExitCode } from "../cli/errors.js";
 import { createLogger, formatJson, streamSink, type LogSink } from "../cli/log.js";
 import { DEFAULT_COMMAND, resolveSettings, splitCommand } from "../config/settings.js";
+import { tableCallTimeoutMs } from "../election/fence.js";
 import { LeaseStore } from "../election/lease.js";
 import { checkEcsSettings } from "../ecs/settings-check.js";
 import { runEcsRelease } from "../ecs/run-task.js";
@@ -19,7 +20,7 @@ import { leaderNotifier } from "../notify/notifier.js";
 import { webhookSecrets } from "../notify/targets.js";
 import { runLocalCommand } from "../release/local-command.js";
 import { ReleaseStore } from "../release/record.js";
-import { createRedactor } from "../release/redact.js";
+import { commandSecrets, createRedactor } from "../release/redact.js";
 import { resolveCommand } from "../release/resolve-command.js";
 import { rerunTarget } from "../release/rerun.js";
 import { runRelease, type RunOutcome } from "../release/runner.js";
@@ -72,7 +73,10 @@ export const runCommand: CommandSpec = {
       // EC2 is asked for tags only when EB's files do not name the environment; by then the
       // region is known from the metadata.
       const identity = await discoverIdentity({ env: ctx.env, root, metadata, ec2: (region) => createClients({ region }, calls).ec2 });
-      const clients = createClients({ region: identity.region }, calls);
+      const clients = createClients({ region: identity.region, dynamodbRequestTimeoutMs: tableCallTimeoutMs(settings.leaseSeconds) }, calls);
+      // A follower's holder checks end at SIGTERM/SIGINT or the wait timeout, even when hung.
+      const waiting = AbortSignal.any([ctx.signal, AbortSignal.timeout(settings.waitTimeoutSeconds * 1000)]);
+      const checks = createClients({ region: identity.region, signal: waiting }, calls);
       log = log.child({ instance: identity.instanceId });
       const deployment = await discoverDeployment(root);
       log.info(`release ${deployment.key} of ${identity.environmentName} (${identity.environmentId}), ${settings.mode} mode`, { state: "start" });
@@ -84,8 +88,9 @@ export const runCommand: CommandSpec = {
               (await resolveCommand({ ...settings, command: splitCommand(DEFAULT_COMMAND), commandIsDefault: true, shell: false }, ctx.env, root))[0]!,
             )
           : undefined;
-      // Webhook URLs are secrets too: a command that prints its environment must not leak them.
-      const redact = createRedactor({ ...ctx.env, ...webhookSecrets(settings.notify.targets) });
+      // The command's output is masked for the env's secrets, those written into the command,
+      // and the webhook URLs (a command that prints its environment must not leak them).
+      const redact = createRedactor({ ...ctx.env, ...webhookSecrets(settings.notify.targets) }, commandSecrets(settings.commandText));
       const bundle = bundleFile();
       const supervisor = bundle ? { execPath: process.execPath, script: bundle } : undefined;
 
@@ -102,7 +107,7 @@ export const runCommand: CommandSpec = {
         signal: ctx.signal,
         leases: new LeaseStore(clients.dynamodb, settings.table, clock),
         releases,
-        holderState: (id) => holderState(clients.autoScaling, id),
+        holderState: (id) => holderState(checks.autoScaling, id),
         ...leaderNotifier(settings, { identity, deployment, log, redact, clients, calls }),
         oldestInstance: async () => {
           const group = identity.autoScalingGroup ?? (await groupOf(clients.autoScaling, identity.instanceId));
@@ -119,7 +124,7 @@ export const runCommand: CommandSpec = {
           }
           // A lost lease stops our wait, never the task: the new leader waits on the same task.
           const fenced = new Promise<ExecutionResult>((resolve) =>
-            fence.addEventListener("abort", () => resolve({ exitCode: null, outputTail: [], durationMs: 0, timedOut: false, detail: "lease lost" }), { once: true }),
+            fence.signal.addEventListener("abort", () => resolve({ exitCode: null, outputTail: [], durationMs: 0, timedOut: false, detail: "lease lost" }), { once: true }),
           );
           return await Promise.race([
             runEcsRelease({

@@ -5,7 +5,7 @@ import { ConfigError, describeError, EbMigrateError, ExitCode } from "../cli/err
 import { wantsColour } from "../cli/log.js";
 import { resolveSettings } from "../config/settings.js";
 import { credentialsProblem, errorCode, isAccessDenied } from "../ops/aws-failure.js";
-import { createTableCommand } from "../election/table.js";
+import { createTableCommand } from "../table/table.js";
 import { describedProperties, instanceProperties, withProperties } from "../ops/operator-settings.js";
 import { readHistory } from "../ops/history.js";
 import { statusJson, statusText } from "../ops/status-view.js";

@@ -5,6 +5,9 @@ import { closest } from "../cli/did-you-mean.js";
 import { ConfigError } from "../cli/errors.js";
 import type { LogFormat } from "../cli/log.js";
 import { NOTIFY_ALLOWED, parseNotifyTargets, publicNotifyValue, type NotifyOn, type NotifyTarget } from "../notify/targets.js";
+import { defaultKillGraceMs, fenceFits, fenceMarginMs, minimumFenceAfterMs, minimumLeaseSeconds } from "../election/fence.js";
+import { createRedactor, redactCommand } from "../release/redact.js";
+import { truncateBytes } from "../runtime/truncate.js";
 
 export const DEFAULT_COMMAND = "python manage.py migrate --noinput";
 export const DEFAULT_TABLE = "eb-migrate";
@@ -26,12 +29,16 @@ export interface Settings {
   /** The release command as an argv (or, with `shell`, one string for /bin/sh -c). */
   command: string[];
   commandText: string;
+  /** The command as logged, stored and shown: secrets masked, cut to COMMAND_SHOWN_BYTES. */
+  commandShown: string;
   /** Whether `command` came from the default (then `python` may resolve to EB's virtualenv). */
   commandIsDefault: boolean;
   shell: boolean;
   mode: Mode;
   table: string;
   leaseSeconds: number;
+  /** SIGTERM → SIGKILL grace for the command's process group; the fence leaves room for it. */
+  killGraceMs: number;
   waitTimeoutSeconds: number;
   fallback: Fallback;
   disabled: boolean;
@@ -80,6 +87,12 @@ const int = (min: number, max: number) => (raw: Raw) => {
   const n = Number(raw.trim());
   return n >= min && n <= max ? n : new Invalid();
 };
+/** Seconds with up to three decimals, as milliseconds. */
+const seconds = (min: number, max: number) => (raw: Raw) => {
+  if (!/^\d+(\.\d{1,3})?$/.test(raw.trim())) return new Invalid();
+  const n = Number(raw.trim());
+  return n >= min && n <= max ? Math.round(n * 1000) : new Invalid();
+};
 const oneOf =
   <T extends string>(...values: T[]) =>
   (raw: Raw) => {
@@ -122,7 +135,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: "SHELL", flag: "shell", default: "false", allowed: "true or false", description: "Run the command through /bin/sh -c (pipes, &&, variables).", parse: bool },
   { name: "MODE", flag: "mode", default: "local", allowed: "local or ecs", description: "local: the leader runs the command itself; ecs: the leader runs it as a one-off ECS task.", parse: oneOf("local", "ecs") },
   { name: "TABLE", flag: "table", default: DEFAULT_TABLE, allowed: "a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)", description: "The DynamoDB table holding the lease and the release records.", parse: (raw) => (/^[A-Za-z0-9_.-]{3,255}$/.test(raw.trim()) ? raw.trim() : new Invalid()) },
-  { name: "LEASE_SECONDS", flag: "lease-seconds", default: String(DEFAULT_LEASE_SECONDS), allowed: "a whole number from 3 to 3600", description: "How long a lease that is no longer renewed is respected before another instance takes over. The holder renews it every third of this.", parse: int(3, 3600) },
+  { name: "LEASE_SECONDS", flag: "lease-seconds", default: String(DEFAULT_LEASE_SECONDS), allowed: "a whole number from 3 to 3600", description: "How long a lease that is no longer renewed is respected before another instance takes over. The holder renews it every 2 s (every third of a shorter lease) and stops its command once renewals have failed for the lease less the kill grace and a margin.", parse: int(3, 3600) },
+  { name: "KILL_GRACE_SECONDS", flag: "kill-grace-seconds", default: undefined, allowed: "a number of seconds from 0.1 to 600 (e.g. 2.5)", description: "How long the command may take to exit after SIGTERM (when the leader must stop it) before its whole process group is killed. Default: a tenth of the lease, at most 5 s. Must fit in the lease.", parse: seconds(0.1, 600) },
   { name: "WAIT_TIMEOUT_SECONDS", flag: "wait-timeout-seconds", default: String(DEFAULT_WAIT_TIMEOUT_SECONDS), allowed: "a whole number from 1 to 86400", description: "How long any instance waits for the release (followers) or the command (leader) before exit 3. Keep it below EB's command timeout (600 s by default).", parse: int(1, 86400) },
   { name: "FALLBACK", flag: "fallback", default: "oldest-instance", allowed: "oldest-instance or off", description: "When the table cannot be used: the oldest InService instance of the Auto Scaling group runs the command, or (off) every instance exits 4.", parse: oneOf("oldest-instance", "off") },
   { name: "DISABLED", flag: "disabled", default: "false", allowed: "true or false", description: "Skip everything and exit 0 (an escape hatch for one deployment).", parse: bool },
@@ -148,6 +162,16 @@ export const OTHER_VARIABLES = ["EB_MIGRATE_ROOT", "EB_MIGRATE_DEMO_PYTHON"] as 
 
 export const ENV_PREFIX = "EB_MIGRATE_";
 
+/** A setting's value quoted in a message is cut to this (a 100 KB value must not flood the log). */
+const VALUE_IN_MESSAGE_BYTES = 200;
+/** The command text in the log and the release record. */
+export const COMMAND_SHOWN_BYTES = 1000;
+
+/** A value as quoted in a message: JSON-quoted, cut. */
+function quoted(raw: string): string {
+  return JSON.stringify(truncateBytes(raw, VALUE_IN_MESSAGE_BYTES));
+}
+
 export type FlagValues = Record<string, string | boolean | undefined>;
 
 /**
@@ -160,7 +184,7 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: FlagValues = {}):
   for (const key of Object.keys(env)) {
     if (key.startsWith(ENV_PREFIX) && !known.has(key)) {
       const hint = closest(key, [...known]);
-      throw new ConfigError(`${key} is not an eb-migrate setting${hint ? ` (did you mean ${hint}?)` : ""}; remove or rename it`);
+      throw new ConfigError(`${truncateBytes(key, VALUE_IN_MESSAGE_BYTES)} is not an eb-migrate setting${hint ? ` (did you mean ${hint}?)` : ""}; remove or rename it`);
     }
   }
   const values = new Map<string, Parsed>();
@@ -175,22 +199,25 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: FlagValues = {}):
     const parsed = spec.parse(raw);
     if (parsed instanceof Invalid) {
       const where = fromFlag ? `--${spec.flag}` : `${ENV_PREFIX}${spec.name}`;
-      const reason = parsed.reason ? ` (${parsed.reason})` : "";
-      throw new ConfigError(`${where}=${JSON.stringify(spec.display ? spec.display(raw) : raw)} is not valid${reason}: expected ${spec.allowed}`);
+      const reason = parsed.reason ? ` (${truncateBytes(parsed.reason, VALUE_IN_MESSAGE_BYTES)})` : "";
+      throw new ConfigError(`${where}=${quoted(spec.display ? spec.display(raw) : raw)} is not valid${reason}: expected ${spec.allowed}`);
     }
     values.set(spec.name, parsed);
   }
   const get = <T extends Parsed>(name: string) => values.get(name) as T;
   const commandText = get<string>("COMMAND");
   const shell = get<boolean>("SHELL");
+  const redact = createRedactor(env);
   const settings: Settings = {
-    command: shell ? [commandText] : splitCommand(commandText),
+    command: shell ? [commandText] : splitCommand(commandText, redact),
     commandText,
+    commandShown: truncateBytes(redactCommand(commandText, redact), COMMAND_SHOWN_BYTES),
     commandIsDefault: commandText === DEFAULT_COMMAND,
     shell,
     mode: get<Mode>("MODE"),
     table: get<string>("TABLE"),
     leaseSeconds: get<number>("LEASE_SECONDS"),
+    killGraceMs: get<number | undefined>("KILL_GRACE_SECONDS") ?? defaultKillGraceMs(get<number>("LEASE_SECONDS")),
     waitTimeoutSeconds: get<number>("WAIT_TIMEOUT_SECONDS"),
     fallback: get<Fallback>("FALLBACK"),
     disabled: get<boolean>("DISABLED"),
@@ -221,13 +248,29 @@ function checkCombinations(s: Settings): void {
       `EB_MIGRATE_WAIT_TIMEOUT_SECONDS=${s.waitTimeoutSeconds} must be greater than EB_MIGRATE_LEASE_SECONDS=${s.leaseSeconds}, or a follower gives up before it may take over a lost lease`,
     );
   }
+  if (!fenceFits(s.leaseSeconds, s.killGraceMs)) {
+    const minimum = minimumLeaseSeconds(s.killGraceMs);
+    throw new ConfigError(
+      `EB_MIGRATE_LEASE_SECONDS=${s.leaseSeconds} is too short for a kill grace of ${s.killGraceMs / 1000} s: the leader's command must be dead within one lease of its last renewal — two renewal intervals (${minimumFenceAfterMs(s.leaseSeconds) / 1000} s) before it is stopped, the ${s.killGraceMs / 1000} s grace, a ${fenceMarginMs(s.leaseSeconds) / 1000} s margin; set EB_MIGRATE_LEASE_SECONDS to at least ${minimum ?? "(none fits)"} or a shorter EB_MIGRATE_KILL_GRACE_SECONDS`,
+    );
+  }
   if (s.ecs.launchType && s.ecs.capacityProviderStrategy.length > 0) {
     throw new ConfigError("EB_MIGRATE_ECS_LAUNCH_TYPE and EB_MIGRATE_ECS_CAPACITY_PROVIDER_STRATEGY exclude each other (as in RunTask); set only one");
   }
 }
 
-/** Splits a command line into an argv like a POSIX shell would, refusing shell operators. */
-export function splitCommand(text: string): string[] {
+/**
+ * Splits a command line into an argv like a POSIX shell would, refusing shell operators and
+ * unterminated quotes (shell-quote accepts `echo 'abc` silently and runs something else).
+ */
+export function splitCommand(text: string, redact: (s: string) => string = (s) => s): string[] {
+  const shown = () => quoted(redactCommand(text, redact));
+  const unbalanced = unterminatedQuote(text);
+  if (unbalanced) {
+    throw new ConfigError(
+      `EB_MIGRATE_COMMAND=${shown()} ${unbalanced.problem}`,
+    );
+  }
   const parts = parseShellWords(text, (name) => `$${name}`);
   const argv: string[] = [];
   for (const part of parts) {
@@ -235,10 +278,32 @@ export function splitCommand(text: string): string[] {
     else if ("op" in part && part.op === "glob") argv.push(part.pattern);
     else {
       throw new ConfigError(
-        `EB_MIGRATE_COMMAND=${JSON.stringify(text)} uses shell syntax (${"op" in part ? part.op : "comment"}); set EB_MIGRATE_SHELL=true to run it through /bin/sh`,
+        `EB_MIGRATE_COMMAND=${shown()} uses shell syntax (${"op" in part ? part.op : "comment"}); set EB_MIGRATE_SHELL=true to run it through /bin/sh`,
       );
     }
   }
   if (argv.length === 0) throw new ConfigError(`EB_MIGRATE_COMMAND is empty: expected a command line`);
   return argv;
+}
+
+/** What a POSIX shell would find unterminated (a quote, a trailing backslash), with its 1-based position. */
+export function unterminatedQuote(text: string): { problem: string; position: number } | undefined {
+  let open: { quote: string; at: number } | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (open?.quote === "'") {
+      if (c === "'") open = undefined;
+    } else if (open?.quote === '"') {
+      if (c === "\\") i++;
+      else if (c === '"') open = undefined;
+    } else if (c === "\\") {
+      if (i === text.length - 1) return { problem: `ends with a backslash (character ${i + 1}) that escapes nothing; remove it or quote it`, position: i + 1 };
+      i++;
+    } else if (c === "'" || c === '"') {
+      open = { quote: c, at: i };
+    }
+  }
+  if (!open) return undefined;
+  const name = open.quote === "'" ? "single quote (')" : 'double quote (")';
+  return { problem: `has a ${name} at character ${open.at + 1} that is never closed; close it, or escape it with a backslash`, position: open.at + 1 };
 }

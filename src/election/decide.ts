@@ -81,18 +81,17 @@ export function followerDelayMs(attempt: number): number {
   return backoffDelay(Math.max(0, attempt), 250, FOLLOWER_POLL_CAP_MS);
 }
 
-/** The holder renews every third of its lease (amazon-dynamodb-lock-client: at most half). */
-export function heartbeatIntervalMs(leaseSeconds: number): number {
-  return Math.floor((leaseSeconds * 1000) / 3);
-}
+/** The renewal interval's ceiling: followers see the holder alive with this resolution. */
+export const MAX_HEARTBEAT_INTERVAL_MS = 2_000;
 
 /**
- * A holder that could not renew for this long stops its command: by then another instance
- * may judge the lease expired. Measured from the start of the last successful renewal, which
- * is no later than the moment any other instance could first have seen that version.
+ * The holder renews every 2 s, or every third of a shorter lease (amazon-dynamodb-lock-client:
+ * at most half): the record version is the liveness signal followers watch, so it changes
+ * every few seconds whatever the lease — one write per 2 s, well under one a second. When the
+ * command must stop if renewals fail is the fence's business (fence.ts).
  */
-export function selfFenceAfterMs(leaseSeconds: number): number {
-  return Math.floor(leaseSeconds * 1000 * 0.85);
+export function heartbeatIntervalMs(leaseSeconds: number): number {
+  return Math.min(MAX_HEARTBEAT_INTERVAL_MS, Math.floor((leaseSeconds * 1000) / 3));
 }
 
 /** Auto Scaling lifecycle states in which an instance is gone (or going) for good. */

@@ -1,13 +1,14 @@
 // The lease in DynamoDB: acquire (fresh, re-entrant or takeover), renew, release — each a
-// conditional write; a write whose outcome is unknown is resolved by reading the record
-// again, never by assuming. Who may acquire is decided in decide.ts.
+// conditional write through ItemTable, whose unknown outcome is resolved by reading the record
+// again. Who may acquire is decided in decide.ts; when to renew and when to fence in heartbeat.ts.
 import { randomUUID } from "node:crypto";
-import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { UpdateItemCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Clock } from "../runtime/clock.js";
-import { num, str, toAttribute } from "./attributes.js";
+import { num, str, toAttribute } from "../table/attributes.js";
+import { TableUnavailableError } from "../table/errors.js";
+import { ItemTable, type Item } from "../table/item-table.js";
+import { leaseKey, PARTITION_KEY } from "../table/table.js";
 import type { LeaseRecord } from "./decide.js";
-import { classifyDynamoError, TableUnavailableError, TableUnusableError } from "./dynamo-errors.js";
-import { leaseKey, PARTITION_KEY } from "./table.js";
 
 export type AcquireMode = { kind: "fresh" } | { kind: "reenter" } | { kind: "takeover"; expectVersion: string };
 
@@ -20,25 +21,23 @@ export interface HeldLease {
 }
 
 export class LeaseStore {
-  constructor(
-    private readonly dynamodb: DynamoDBClient,
-    private readonly table: string,
-    private readonly clock: Clock,
-  ) {}
+  private readonly items: ItemTable;
 
-  async read(environmentId: string): Promise<LeaseRecord | undefined> {
-    try {
-      const out = await this.dynamodb.send(
-        new GetItemCommand({ TableName: this.table, Key: this.key(environmentId), ConsistentRead: true }),
-      );
-      return out.Item ? leaseFromItem(out.Item) : undefined;
-    } catch (error) {
-      throw tableError(error, this.table);
-    }
+  constructor(
+    dynamodb: DynamoDBClient,
+    table: string,
+    private readonly clock: Clock,
+  ) {
+    this.items = new ItemTable(dynamodb, table);
+  }
+
+  async read(environmentId: string, signal?: AbortSignal): Promise<LeaseRecord | undefined> {
+    const item = await this.items.read(this.key(environmentId), signal);
+    return item ? leaseFromItem(item) : undefined;
   }
 
   /** Returns the held lease, or undefined when the condition failed (someone else holds it). */
-  async acquire(environmentId: string, self: string, leaseSeconds: number, deploymentKey: string, mode: AcquireMode): Promise<HeldLease | undefined> {
+  async acquire(environmentId: string, self: string, leaseSeconds: number, deploymentKey: string, mode: AcquireMode, signal?: AbortSignal): Promise<HeldLease | undefined> {
     const version = randomUUID();
     const wall = new Date(this.clock.wallNow()).toISOString();
     const condition =
@@ -57,77 +56,68 @@ export class LeaseStore {
       ":one": { N: "1" },
     };
     if (mode.kind === "takeover") values[":expect"] = { S: mode.expectVersion };
-    try {
-      const out = await this.dynamodb.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: this.key(environmentId),
-          ConditionExpression: condition,
-          UpdateExpression:
-            "SET holder = :self, recordVersion = :v, leaseSeconds = :ls, deploymentKey = :dk, acquiredAt = :wall, renewedAt = :wall, fencingToken = if_not_exists(fencingToken, :zero) + :one",
-          ...(mode.kind === "fresh" ? { ExpressionAttributeNames: { "#pk": PARTITION_KEY } } : {}),
-          ExpressionAttributeValues: values,
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      const lease = out.Attributes ? leaseFromItem(out.Attributes) : undefined;
-      if (!lease) throw new TableUnavailableError("UpdateItem returned no attributes");
-      return held(environmentId, self, lease);
-    } catch (error) {
-      const failure = classifyDynamoError(error);
-      if (failure.kind === "condition-failed") return undefined;
-      if (failure.kind !== "unavailable") throw tableError(error, this.table);
-      // Outcome unknown: our write carried a fresh version id, so a read tells whether it landed.
-      const now = await this.read(environmentId);
-      return now && now.holder === self && now.recordVersion === version ? held(environmentId, self, now) : undefined;
-    }
+    let seen: LeaseRecord | undefined;
+    const result = await this.items.writeConditionally(
+      new UpdateItemCommand({
+        TableName: this.items.name,
+        Key: this.key(environmentId),
+        ConditionExpression: condition,
+        UpdateExpression:
+          "SET holder = :self, recordVersion = :v, leaseSeconds = :ls, deploymentKey = :dk, acquiredAt = :wall, renewedAt = :wall, fencingToken = if_not_exists(fencingToken, :zero) + :one",
+        ...(mode.kind === "fresh" ? { ExpressionAttributeNames: { "#pk": PARTITION_KEY } } : {}),
+        ExpressionAttributeValues: values,
+        ReturnValues: "ALL_NEW",
+      }),
+      // Our write carried a fresh version id, so a read tells whether it landed.
+      async () => {
+        seen = await this.read(environmentId, signal);
+        return seen && seen.holder === self && seen.recordVersion === version ? "written" : "refused";
+      },
+      signal,
+    );
+    if (!result.written) return undefined;
+    const lease = result.attributes ? leaseFromItem(result.attributes) : seen;
+    if (!lease) throw new TableUnavailableError("UpdateItem returned no attributes");
+    return held(environmentId, self, lease);
   }
 
   /** Heartbeat: "renewed" (new version written), "lost" (someone took over) or "unknown". */
-  async renew(lease: HeldLease): Promise<"renewed" | "lost" | "unknown"> {
+  async renew(lease: HeldLease, signal?: AbortSignal): Promise<"renewed" | "lost" | "unknown"> {
     const version = randomUUID();
     try {
-      await this.writeAsHolder(lease, "SET recordVersion = :v, renewedAt = :wall", version);
+      const { written } = await this.writeAsHolder(lease, "SET recordVersion = :v, renewedAt = :wall", version, signal, (now) => {
+        if (now.recordVersion === version) return "written";
+        // Ours, but without our version: the write did not land (or not yet) — cannot tell.
+        throw new TableUnavailableError("the renewal's outcome is unknown");
+      });
+      if (!written) return "lost";
       lease.recordVersion = version;
       return "renewed";
-    } catch (error) {
-      const failure = classifyDynamoError(error);
-      if (failure.kind === "condition-failed") return "lost";
-      try {
-        const now = await this.read(lease.environmentId);
-        if (!now || now.holder !== lease.holder || now.fencingToken !== lease.fencingToken) return "lost";
-        if (now.recordVersion === version) {
-          lease.recordVersion = version;
-          return "renewed";
-        }
-        return "unknown";
-      } catch {
-        return "unknown";
-      }
+    } catch {
+      // No answer, no conclusive read-back, a refused or aborted call: the heartbeat retries,
+      // and its fence timer decides when that is too late.
+      return "unknown";
     }
   }
 
   /** Gives the lease up (keeping the fencing counter). True when it was still ours. */
-  async release(lease: HeldLease): Promise<boolean> {
-    try {
-      await this.writeAsHolder(lease, "REMOVE holder SET recordVersion = :v, releasedAt = :wall", randomUUID());
-      return true;
-    } catch (error) {
-      const failure = classifyDynamoError(error);
-      if (failure.kind === "condition-failed") return false;
-      const now = await this.read(lease.environmentId);
-      if (now && now.holder === lease.holder && now.fencingToken === lease.fencingToken) {
-        throw new TableUnavailableError(`could not release the lease: ${failure.kind === "unavailable" ? failure.message : failure.kind}`);
-      }
-      return false;
-    }
+  async release(lease: HeldLease, signal?: AbortSignal): Promise<boolean> {
+    const version = randomUUID();
+    const { written } = await this.writeAsHolder(lease, "REMOVE holder SET recordVersion = :v, releasedAt = :wall", version, signal, () => {
+      throw new TableUnavailableError("could not release the lease: it is still held by this instance");
+    });
+    return written;
   }
 
-  /** An update of the lease that only its holder, under its fencing token, may make. */
-  private async writeAsHolder(lease: HeldLease, update: string, version: string): Promise<void> {
-    await this.dynamodb.send(
+  /**
+   * An update of the lease that only its holder, under its fencing token, may make. When the
+   * outcome is unknown: a record no longer ours means refused (taken over); one still ours asks
+   * `stillOurs`.
+   */
+  private writeAsHolder(lease: HeldLease, update: string, version: string, signal: AbortSignal | undefined, stillOurs: (now: LeaseRecord) => "written" | "refused") {
+    return this.items.writeConditionally(
       new UpdateItemCommand({
-        TableName: this.table,
+        TableName: this.items.name,
         Key: this.key(lease.environmentId),
         ConditionExpression: "holder = :self AND fencingToken = :t",
         UpdateExpression: update,
@@ -138,6 +128,12 @@ export class LeaseStore {
           ":wall": { S: new Date(this.clock.wallNow()).toISOString() },
         },
       }),
+      async () => {
+        const now = await this.read(lease.environmentId, signal);
+        if (!now || now.holder !== lease.holder || now.fencingToken !== lease.fencingToken) return now?.recordVersion === version ? "written" : "refused";
+        return stillOurs(now);
+      },
+      signal,
     );
   }
 
@@ -150,7 +146,7 @@ function held(environmentId: string, self: string, lease: LeaseRecord): HeldLeas
   return { environmentId, holder: self, fencingToken: lease.fencingToken, recordVersion: lease.recordVersion, leaseSeconds: lease.leaseSeconds };
 }
 
-export function leaseFromItem(item: Record<string, AttributeValue>): LeaseRecord {
+export function leaseFromItem(item: Item): LeaseRecord {
   return {
     holder: str(item, "holder"),
     recordVersion: str(item, "recordVersion") ?? "",
@@ -160,19 +156,4 @@ export function leaseFromItem(item: Record<string, AttributeValue>): LeaseRecord
     acquiredAt: str(item, "acquiredAt"),
     renewedAt: str(item, "renewedAt"),
   };
-}
-
-/** Turns an SDK error from a read into TableUnusableError / TableUnavailableError. */
-export function tableError(error: unknown, table: string): Error {
-  if (error instanceof TableUnusableError || error instanceof TableUnavailableError) return error;
-  const failure = classifyDynamoError(error);
-  switch (failure.kind) {
-    case "table-missing":
-      return new TableUnusableError("table-missing", `DynamoDB table "${table}" does not exist`, { cause: error });
-    case "access-denied":
-      return new TableUnusableError("access-denied", `access to DynamoDB table "${table}" denied (${failure.message})`, { cause: error });
-    case "condition-failed":
-    case "unavailable":
-      return new TableUnavailableError(`DynamoDB did not answer: ${"message" in failure ? failure.message : failure.kind}`, { cause: error });
-  }
 }

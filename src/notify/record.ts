@@ -3,8 +3,8 @@
 // of the release (a PutItem) starts without a mark, so a forced re-run notifies again.
 import { randomUUID } from "node:crypto";
 import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { classifyDynamoError } from "../election/dynamo-errors.js";
-import { PARTITION_KEY, releaseKey } from "../election/table.js";
+import { classifyDynamoError } from "../table/errors.js";
+import { PARTITION_KEY, releaseKey } from "../table/table.js";
 import type { NotificationState } from "../release/record.js";
 
 export interface NotificationKey {

@@ -3,7 +3,7 @@
 import { GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { LeaseRecord } from "../election/decide.js";
 import { leaseFromItem } from "../election/lease.js";
-import { leaseKey, PARTITION_KEY } from "../election/table.js";
+import { leaseKey, PARTITION_KEY } from "../table/table.js";
 import { releaseFromItem, type ReleaseRecord } from "../release/record.js";
 
 export interface History {

@@ -4,9 +4,11 @@
 import { ConfigError, NoElectionError, ReleaseFailedError, WaitTimeoutError, type EbMigrateError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import type { Settings } from "../config/settings.js";
-import { decide, followerDelayMs, heartbeatIntervalMs, observe, selfFenceAfterMs, type Decision, type HolderState, type LeaseRecord, type Observation } from "../election/decide.js";
-import { TableUnavailableError, TableUnusableError } from "../election/dynamo-errors.js";
+import { decide, followerDelayMs, observe, type Decision, type HolderState, type LeaseRecord, type Observation } from "../election/decide.js";
+import { unfenced, type FenceView } from "../election/fence.js";
+import { startHeartbeat } from "../election/heartbeat.js";
 import type { HeldLease, LeaseStore } from "../election/lease.js";
+import { TableRefusedError, TableUnavailableError, TableUnusableError } from "../table/errors.js";
 import type { Deployment, Identity } from "../instance/types.js";
 import { backoffDelay } from "../runtime/backoff.js";
 import type { Clock } from "../runtime/clock.js";
@@ -32,7 +34,7 @@ export interface RunOutcome {
 }
 
 export interface Execute {
-  (input: { record: ReleaseRecord | undefined; existingTaskArn?: string; fence: AbortSignal; deadline: number; hooks: ExecutionHooks }): Promise<ExecutionResult>;
+  (input: { record: ReleaseRecord | undefined; existingTaskArn?: string; fence: FenceView; deadline: number; hooks: ExecutionHooks }): Promise<ExecutionResult>;
 }
 
 export interface RunnerDeps {
@@ -69,89 +71,98 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
   const holderCheckMs = deps.holderCheckMs ?? DEFAULT_HOLDER_CHECK_MS;
   const fallbackAfterMs = deps.fallbackAfterMs ?? Math.min(DEFAULT_FALLBACK_AFTER_MS, settings.leaseSeconds * 1000);
   let log = deps.log;
+  // Every table call of a follower ends at SIGTERM/SIGINT or the deadline, even one that hangs.
+  // A host timer (unref'd), not the injected clock: it only cuts a call short; the decision
+  // that the wait is over is taken on `clock` at the loop's top.
+  const waitSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, Math.ceil(deadline - start)))]);
+  return await follow();
 
-  let tableEverAnswered = false;
-  let unavailableSince: number | undefined;
-  let observation: Observation | undefined;
-  let holderCheck: { holder: string; at: number; state: HolderState } | undefined;
-  let waits = 0;
-  let lastProgress = start;
-  let runningSeenSince: number | undefined;
+  async function follow(): Promise<RunOutcome> {
+    let tableEverAnswered = false;
+    let unavailableSince: number | undefined;
+    let observation: Observation | undefined;
+    let holderCheck: { holder: string; at: number; state: HolderState } | undefined;
+    let waits = 0;
+    let lastProgress = start;
+    let runningSeenSince: number | undefined;
 
-  for (;;) {
-    if (signal.aborted) throw new WaitTimeoutError(`stopped by ${String(signal.reason)} while waiting for the release of ${deployment.key}`);
-    const now = clock.now();
-    if (now >= deadline) throw waitTimeout(settings, deployment, holderCheck?.holder);
-    let lease: LeaseRecord | undefined;
-    try {
-      const release = await deps.releases.read(identity.environmentId, deployment.key);
-      tableEverAnswered = true;
-      unavailableSince = undefined;
-      if (release?.status === "succeeded" && !isRerun(deps, release)) {
-        if (waits === 0 && runningSeenSince === undefined) {
-          log.info(`release ${deployment.key} already succeeded on ${release.leader}; nothing to do`, { state: "skipped" });
-          return { role: "skipped", leader: release.leader };
+    for (;;) {
+      if (signal.aborted) throw new WaitTimeoutError(`stopped by ${String(signal.reason)} while waiting for the release of ${deployment.key}`);
+      const now = clock.now();
+      if (now >= deadline) throw waitTimeout(settings, deployment, holderCheck?.holder);
+      let lease: LeaseRecord | undefined;
+      try {
+        const release = await deps.releases.read(identity.environmentId, deployment.key, waitSignal);
+        tableEverAnswered = true;
+        unavailableSince = undefined;
+        if (release?.status === "succeeded" && !isRerun(deps, release)) {
+          if (waits === 0 && runningSeenSince === undefined) {
+            log.info(`release ${deployment.key} already succeeded on ${release.leader}; nothing to do`, { state: "skipped" });
+            return { role: "skipped", leader: release.leader };
+          }
+          log.info(`release succeeded on ${release.leader} after ${seconds(clock.now() - start)} s of waiting`, { state: "released", role: "follower" });
+          return { role: "follower", leader: release.leader, attempt: release.attempt };
         }
-        log.info(`release succeeded on ${release.leader} after ${seconds(clock.now() - start)} s of waiting`, { state: "released", role: "follower" });
-        return { role: "follower", leader: release.leader, attempt: release.attempt };
-      }
-      if (release?.status === "failed" && !isRerun(deps, release)) throw releaseFailed(release);
-      if (release?.status === "running") runningSeenSince ??= clock.now();
-      lease = await deps.leases.read(identity.environmentId);
-      observation = observe(observation, lease, clock.now(), true);
+        if (release?.status === "failed" && !isRerun(deps, release)) throw releaseFailed(release);
+        if (release?.status === "running") runningSeenSince ??= clock.now();
+        lease = await deps.leases.read(identity.environmentId, waitSignal);
+        observation = observe(observation, lease, clock.now(), true);
 
-      let holderState: HolderState = "unknown";
-      const holder = lease?.holder;
-      if (holder !== undefined && holder !== self) {
-        if (!holderCheck || holderCheck.holder !== holder || clock.now() - holderCheck.at >= holderCheckMs) {
-          holderCheck = { holder, at: clock.now(), state: await deps.holderState(holder) };
+        let holderState: HolderState = "unknown";
+        const holder = lease?.holder;
+        if (holder !== undefined && holder !== self) {
+          if (!holderCheck || holderCheck.holder !== holder || clock.now() - holderCheck.at >= holderCheckMs) {
+            holderCheck = { holder, at: clock.now(), state: await deps.holderState(holder) };
+          }
+          holderState = holderCheck.state;
         }
-        holderState = holderCheck.state;
-      }
-      const decision = decide({ self, lease, observation, holderState, now: clock.now() });
-      log.debug(`decision: ${decision.kind}`, { holder: lease?.holder, version: lease?.recordVersion });
-      if (decision.kind === "wait") {
-        if (clock.now() - lastProgress >= PROGRESS_EVERY_MS) {
-          lastProgress = clock.now();
-          log.info(progressLine(decision, lease, release, runningSeenSince !== undefined ? clock.now() - runningSeenSince : undefined, settings), { role: "follower" });
-        } else if (waits === 0) {
-          log.info(`${decision.holder} holds the lease${lease?.deploymentKey && lease.deploymentKey !== deployment.key ? ` for deployment ${lease.deploymentKey}` : ""}; waiting for the release`, { role: "follower", state: "waiting" });
+        const decision = decide({ self, lease, observation, holderState, now: clock.now() });
+        log.debug(`decision: ${decision.kind}`, { holder: lease?.holder, version: lease?.recordVersion });
+        if (decision.kind === "wait") {
+          if (clock.now() - lastProgress >= PROGRESS_EVERY_MS) {
+            lastProgress = clock.now();
+            log.info(progressLine(decision, lease, release, runningSeenSince !== undefined ? clock.now() - runningSeenSince : undefined, settings), { role: "follower" });
+          } else if (waits === 0) {
+            log.info(`${decision.holder} holds the lease${lease?.deploymentKey && lease.deploymentKey !== deployment.key ? ` for deployment ${lease.deploymentKey}` : ""}; waiting for the release`, { role: "follower", state: "waiting" });
+          }
+          await clock.sleep(Math.min(followerDelayMs(waits++), Math.max(0, deadline - clock.now())), waitSignal).catch(() => undefined);
+          continue;
         }
-        await clock.sleep(Math.min(followerDelayMs(waits++), Math.max(0, deadline - clock.now())), signal).catch(() => undefined);
-        continue;
-      }
-      const acquireStart = clock.now();
-      const held = await deps.leases.acquire(identity.environmentId, self, settings.leaseSeconds, deployment.key, acquireMode(decision));
-      if (!held) {
+        const acquireStart = clock.now();
+        const held = await deps.leases.acquire(identity.environmentId, self, settings.leaseSeconds, deployment.key, acquireMode(decision), waitSignal);
+        if (!held) {
+          observation = undefined;
+          continue;
+        }
+        log = deps.log.child({ role: "leader" });
+        if (decision.kind === "takeover") {
+          log.warn(`took over the lease from ${lease?.holder} (${decision.reason === "holder-gone" ? "it is no longer an InService Auto Scaling instance" : `its lease was not renewed for ${lease?.leaseSeconds} s`})`, { state: "takeover", fencingToken: held.fencingToken });
+        } else {
+          log.info(`acquired the lease (fencing token ${held.fencingToken})`, { state: "leader" });
+        }
+        const result = await lead({ ...deps, log }, held, acquireStart, deadline, decision.kind === "takeover" ? decision.reason : undefined);
+        if (result.kind === "done") return result.outcome;
+        log = deps.log.child({ role: "follower" });
         observation = undefined;
-        continue;
-      }
-      log = deps.log.child({ role: "leader" });
-      if (decision.kind === "takeover") {
-        log.warn(`took over the lease from ${lease?.holder} (${decision.reason === "holder-gone" ? "it is no longer an InService Auto Scaling instance" : `its lease was not renewed for ${lease?.leaseSeconds} s`})`, { state: "takeover", fencingToken: held.fencingToken });
-      } else {
-        log.info(`acquired the lease (fencing token ${held.fencingToken})`, { state: "leader" });
-      }
-      const result = await lead({ ...deps, log }, held, acquireStart, deadline, decision.kind === "takeover" ? decision.reason : undefined);
-      if (result.kind === "done") return result.outcome;
-      log = deps.log.child({ role: "follower" });
-      observation = undefined;
-      holderCheck = undefined;
-    } catch (error) {
-      if (error instanceof TableUnusableError && !tableEverAnswered) return await fallback(deps, error.message);
-      if (error instanceof TableUnavailableError || error instanceof TableUnusableError) {
-        observation = undefined;
-        // Throttling proves the table exists: busy is not unusable, and never a reason to fall back.
-        if (error instanceof TableUnavailableError && error.throttled) tableEverAnswered = true;
-        unavailableSince ??= clock.now();
-        if (!tableEverAnswered && clock.now() - unavailableSince >= fallbackAfterMs) {
-          return await fallback(deps, `${error.message} (for ${seconds(clock.now() - unavailableSince)} s)`);
+        holderCheck = undefined;
+      } catch (error) {
+        // Stopped (signal or deadline) in the middle of a call: the loop's top says which.
+        if (waitSignal.aborted && (error instanceof TableUnavailableError || error instanceof TableUnusableError)) continue;
+        if (error instanceof TableUnusableError && !tableEverAnswered) return await fallback(deps, error.message);
+        if (error instanceof TableUnavailableError || error instanceof TableUnusableError) {
+          observation = undefined;
+          // Throttling proves the table exists: busy is not unusable, and never a reason to fall back.
+          if (error instanceof TableUnavailableError && error.throttled) tableEverAnswered = true;
+          unavailableSince ??= clock.now();
+          if (!tableEverAnswered && clock.now() - unavailableSince >= fallbackAfterMs) {
+            return await fallback(deps, `${error.message} (for ${seconds(clock.now() - unavailableSince)} s)`);
+          }
+          log.warn(`${error.message}; retrying`, { state: "table-unavailable" });
+          await clock.sleep(Math.min(1000, Math.max(0, deadline - clock.now())), waitSignal).catch(() => undefined);
+          continue;
         }
-        log.warn(`${error.message}; retrying`, { state: "table-unavailable" });
-        await clock.sleep(Math.min(1000, Math.max(0, deadline - clock.now())), signal).catch(() => undefined);
-        continue;
+        throw error;
       }
-      throw error;
     }
   }
 }
@@ -169,10 +180,10 @@ function acquireMode(decision: Exclude<Decision, { kind: "wait" }>) {
 async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadline: number, takeover: "holder-gone" | "lease-expired" | undefined): Promise<LeadResult> {
   const { settings, identity, deployment, clock, log } = deps;
   let releaseLease = true;
-  const fence = new AbortController();
-  const heartbeat = startHeartbeat(deps, held, fence, acquiredAt);
+  const heartbeat = startHeartbeat({ leases: deps.leases, clock, log, held, acquiredAt, killGraceMs: settings.killGraceMs });
+  const fence = heartbeat.fence;
   try {
-    const current = await deps.releases.read(identity.environmentId, deployment.key);
+    const current = await deps.releases.read(identity.environmentId, deployment.key, fence.signal);
     if (current?.status === "succeeded" && !isRerun(deps, current)) {
       log.info(`release ${deployment.key} already succeeded on ${current.leader}; nothing to do`, { state: "skipped" });
       return { kind: "done", outcome: { role: "skipped", leader: current.leader } };
@@ -192,12 +203,12 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
       fencingToken: held.fencingToken,
       electionMode: "lease",
       mode: settings.mode,
-      command: settings.commandText,
+      command: settings.commandShown,
       startedAt: new Date(clock.wallNow()).toISOString(),
       ...(previous?.taskArn ? { taskArn: previous.taskArn } : {}),
       ...(takeover ? { takeover } : {}),
     };
-    const claim = await deps.releases.claim(record, rerunOf);
+    const claim = await deps.releases.claim(record, rerunOf, fence.signal);
     if (!claim.claimed) {
       log.info("another leader recorded this release first; following it", { state: "follower" });
       return { kind: "lost" };
@@ -206,25 +217,25 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
     if (previous) log.warn(`release was left running by ${previous.leader} (attempt ${previous.attempt}); this is attempt ${record.attempt}`, { state: "retry" });
 
     const persist = <T>(what: string, write: () => Promise<T>) => retryWhileUnavailable(deps, deadline, what, write);
-    // Start the command only on a freshly renewed lease: it then has 85 % of a lease time
-    // before anyone else may judge the lease expired.
+    // Start the command only on a freshly renewed lease: it then has the whole fence time
+    // (fence.ts) before it must stop.
     if (!(await heartbeat.renewNow())) {
       releaseLease = fence.signal.reason !== "lost";
       log.warn("could not renew the lease before starting the command; following whoever holds it", { state: "fenced" });
       return { kind: "lost" };
     }
-    log.info(`running ${settings.mode === "ecs" ? "ECS task" : "command"}: ${settings.commandText}`, { state: "running", attempt: record.attempt });
+    log.info(`running ${settings.mode === "ecs" ? "ECS task" : "command"}: ${settings.commandShown}`, { state: "running", attempt: record.attempt });
     const result = await executeOrRecordFailure(deps, record, persist, takeover, () =>
       deps.execute({
         record,
         ...(previous?.taskArn ? { existingTaskArn: previous.taskArn } : {}),
-        fence: fence.signal,
+        fence,
         deadline,
         hooks: {
           onLine: (line) => log.info(`| ${line}`),
           onTaskStarted: async (taskArn) => {
             record.taskArn = taskArn;
-            if (!(await persist("record the task ARN", () => deps.releases.setTaskArn(record, taskArn)))) fence.abort("lost");
+            if (!(await persist("record the task ARN", () => deps.releases.setTaskArn(record, taskArn, heartbeat.lost)))) heartbeat.markLost();
           },
         },
       }),
@@ -240,15 +251,23 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
     const succeeded = result.exitCode === 0 && !result.timedOut && !result.interrupted;
     const reason = succeeded ? undefined : failureReason(result, settings);
     const written = await persist("record the outcome", () =>
-      deps.releases.finish(record, {
-        status: succeeded ? "succeeded" : "failed",
-        ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}),
-        ...(reason ? { reason } : {}),
-        durationMs: result.durationMs,
-        outputTail: result.outputTail,
-        ...(result.dbLock ? { dbLock: result.dbLock } : {}),
-      }),
-    );
+      deps.releases.finish(
+        record,
+        {
+          status: succeeded ? "succeeded" : "failed",
+          ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}),
+          ...(reason ? { reason } : {}),
+          durationMs: result.durationMs,
+          outputTail: result.outputTail,
+          ...(result.dbLock ? { dbLock: result.dbLock } : {}),
+        },
+        heartbeat.lost,
+      ),
+    ).catch((error: unknown) => {
+      // Even the reduced outcome was refused: say so; the record stays running (a new leader retries).
+      if (error instanceof TableRefusedError) throw new ReleaseFailedError(`the command ${succeeded ? "succeeded" : "failed"} but its outcome could not be recorded: ${error.message}`, { cause: error });
+      throw error;
+    });
     if (!written) {
       releaseLease = false;
       log.warn("a newer leader took over before the outcome could be recorded; following it", { state: "fenced" });
@@ -312,67 +331,6 @@ async function executeOrRecordFailure(
   }
 }
 
-/**
- * Renews every third of the lease. While the command runs, aborts `fence` when the lease is lost
- * or could not be renewed for 85 % of it (another instance may soon judge it expired); once the
- * command has finished it only keeps renewing, so the outcome can still be written.
- */
-function startHeartbeat(
-  deps: RunnerDeps,
-  held: HeldLease,
-  fence: AbortController,
-  acquiredAt: number,
-): { renewNow(): Promise<boolean>; commandFinished(): void; stop(): Promise<void> } {
-  const { clock, log } = deps;
-  const interval = heartbeatIntervalMs(held.leaseSeconds);
-  const stopper = new AbortController();
-  let lastRenewalStart = acquiredAt;
-  let commandRunning = true;
-  const loop = (async () => {
-    while (!stopper.signal.aborted && !fence.signal.aborted) {
-      try {
-        await clock.sleep(interval, stopper.signal);
-      } catch {
-        return;
-      }
-      if (stopper.signal.aborted) return;
-      const attemptStart = clock.now();
-      const result = await deps.leases.renew(held);
-      if (result === "renewed") lastRenewalStart = attemptStart;
-      else if (result === "lost") {
-        fence.abort("lost");
-        return;
-      } else {
-        log.warn("could not renew the lease (DynamoDB did not answer); retrying");
-        if (commandRunning && clock.now() - lastRenewalStart >= selfFenceAfterMs(held.leaseSeconds)) {
-          fence.abort("unrenewed");
-          return;
-        }
-      }
-    }
-  })();
-  return {
-    /** Renews at once; false when the lease is lost or could not be renewed within the fence time. */
-    async renewNow() {
-      const attemptStart = clock.now();
-      const result = await deps.leases.renew(held);
-      if (result === "renewed") {
-        lastRenewalStart = attemptStart;
-        return !fence.signal.aborted;
-      }
-      if (result === "lost") fence.abort("lost");
-      return !fence.signal.aborted && clock.now() - lastRenewalStart < selfFenceAfterMs(held.leaseSeconds);
-    },
-    commandFinished() {
-      commandRunning = false;
-    },
-    async stop() {
-      stopper.abort();
-      await loop;
-    },
-  };
-}
-
 async function fallback(deps: RunnerDeps, why: string): Promise<RunOutcome> {
   const { settings, identity, log } = deps;
   if (settings.fallback === "off") {
@@ -394,7 +352,7 @@ async function fallback(deps: RunnerDeps, why: string): Promise<RunOutcome> {
   leaderLog.warn(`!!! FALLBACK: this is the oldest InService instance; running the command without a lease`, { state: "fallback-leader" });
   const result = await deps.execute({
     record: undefined,
-    fence: new AbortController().signal,
+    fence: unfenced(),
     deadline: deps.clock.now() + settings.waitTimeoutSeconds * 1000,
     hooks: { onLine: (line) => leaderLog.info(`| ${line}`) },
   });
@@ -425,7 +383,7 @@ async function reportOutcome(deps: RunnerDeps, outcome: LeaderOutcome): Promise<
 
 /** One line, reason first (timeout, signal, exit code), then the command. */
 export function failureReason(result: ExecutionResult, settings: Settings): string {
-  const what = settings.mode === "ecs" ? `ECS task${result.taskArn ? ` ${result.taskArn}` : ""}` : `"${settings.commandText}"`;
+  const what = settings.mode === "ecs" ? `ECS task${result.taskArn ? ` ${result.taskArn}` : ""}` : `"${settings.commandShown}"`;
   if (result.timedOut) {
     const lock = result.dbLock && !result.dbLock.acquired && !result.dbLock.noLock ? ` while waiting for the database lock held by ${result.dbLock.heldBy ?? "another session"}` : "";
     return `timed out after ${settings.waitTimeoutSeconds} s (EB_MIGRATE_WAIT_TIMEOUT_SECONDS): ${what} was stopped${lock}`;

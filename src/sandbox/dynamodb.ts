@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import { ConfigError } from "../cli/errors.js";
-import { tableDefinition, TTL_ATTRIBUTE } from "../election/table.js";
+import { tableDefinition, TTL_ATTRIBUTE } from "../table/table.js";
 import { applyFault, type ErrorWriter } from "./fault-response.js";
 import type { FaultInjector } from "./faults.js";
 import { closeServer, listen, LOOPBACK, readBody, send, type Listener } from "./http.js";
@@ -21,8 +21,10 @@ const INTERNAL_HEADER = "x-eb-migrate-sandbox-internal";
 const ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#";
 
 export interface DynamoDbStandIn {
-  /** The proxy: what instances use (faults apply here). */
+  /** The proxy: what tools outside any instance use (faults apply here). */
   url: string;
+  /** The same proxy on a port of its own for one instance, so faults can be scoped to it. */
+  listenFor(instanceId: string): Promise<Listener>;
   /** The server behind it (dynalite or the external endpoint). */
   upstreamUrl: string;
   close(): Promise<void>;
@@ -98,12 +100,12 @@ export async function startDynamoDb(options: { external?: string; faults: FaultI
     res.end(body);
   };
 
-  const proxy: Listener = await listen(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, instance: string | undefined) => {
     const body = await readBody(req);
     const target = String(req.headers["x-amz-target"] ?? "");
     const operation = target.slice(target.indexOf(".") + 1);
     const internal = req.headers[INTERNAL_HEADER] === "1";
-    if (!internal && (await applyFault(options.faults.decide("dynamodb", operation), "dynamodb", res, writeDynamoDbError))) return;
+    if (!internal && (await applyFault(options.faults.decide("dynamodb", operation, instance), "dynamodb", res, writeDynamoDbError))) return;
 
     if (operation === "DescribeTimeToLive") {
       const table = tableName(body);
@@ -131,12 +133,26 @@ export async function startDynamoDb(options: { external?: string; faults: FaultI
       return send(res, 200, JSON_10, JSON.stringify({ TimeToLiveSpecification: { AttributeName: spec.AttributeName, Enabled: spec.Enabled } }));
     }
     answer(res, upstreamAnswer.status, upstreamAnswer.headers, upstreamAnswer.body);
-  });
+  };
+  const proxy: Listener = await listen((req, res) => handle(req, res, undefined));
+  const perInstance = new Set<Listener>();
 
   return {
     url: proxy.url,
     upstreamUrl,
+    async listenFor(instanceId) {
+      const listener = await listen((req, res) => handle(req, res, instanceId));
+      perInstance.add(listener);
+      return {
+        ...listener,
+        close: async () => {
+          perInstance.delete(listener);
+          await listener.close();
+        },
+      };
+    },
     close: async () => {
+      await Promise.all([...perInstance].map((l) => l.close()));
       await proxy.close();
       agent.destroy();
       if (embedded) await closeServer(embedded);

@@ -32,6 +32,8 @@ export interface SandboxInstance {
   /** The instance's EB_MIGRATE_ROOT and its IMDS endpoint (set by the effects' prepare). */
   root: string;
   imdsUrl: string;
+  /** Its own DynamoDB endpoint (the fault proxy on a port of its own; set by the effects' prepare). */
+  dynamodbUrl: string;
   terminatedAt?: Date;
 }
 
@@ -181,6 +183,7 @@ export class SandboxEnvironment {
       deployment: this.deployment,
       root: "",
       imdsUrl: "",
+      dynamodbUrl: "",
     };
     instance.imdsUrl = await this.effects.prepare(instance);
     this.instances.push(instance);

@@ -1,5 +1,6 @@
-// Injected faults: which requests fail (AWS error, added latency, outage), per service and
-// optionally per operation, at a rate (seedable) or for the next N matching requests only.
+// Injected faults: which requests fail (AWS error, added latency, outage, hang), per service and
+// optionally per operation and per instance, at a rate (seedable) or for the next N matching
+// requests only.
 import { AwsError } from "./json-service.js";
 
 export const SERVICES = ["dynamodb", "autoscaling", "ec2", "elasticbeanstalk", "imds", "ecs", "logs", "sns", "ssm"] as const;
@@ -18,6 +19,10 @@ export interface Fault {
   latencyMs?: number;
   /** The connection is reset without an answer (what an unreachable service looks like to the SDK). */
   outage?: boolean;
+  /** The request is accepted and never answered (a blackhole: no reset, no error — only the caller's timeout ends it). */
+  hang?: boolean;
+  /** Only requests of this instance (dynamodb: each instance has its own endpoint in its env). */
+  instance?: string;
   /** Only the next N requests this fault hits; then it is removed. */
   count?: number;
 }
@@ -34,6 +39,7 @@ export interface ActiveFault extends Fault {
 export interface FaultDecision {
   latencyMs: number;
   outage: boolean;
+  hang?: boolean;
   error?: { code: string; message?: string };
 }
 
@@ -72,19 +78,24 @@ export class FaultInjector {
     return this.faults.map((f) => ({ ...f }));
   }
 
-  /** Every matching fault that hits adds its latency; the first error or outage decides the answer. */
-  decide(service: ServiceName, operation: string): FaultDecision {
+  /**
+   * Every matching fault that hits adds its latency; the first error, outage or hang decides the
+   * answer. `instance` is the caller when the endpoint it used tells (else instance-scoped faults miss).
+   */
+  decide(service: ServiceName, operation: string, instance?: string): FaultDecision {
     if (this.faults.length === 0) return NO_FAULT;
     const decision: FaultDecision = { latencyMs: 0, outage: false };
     for (const fault of [...this.faults]) {
       if (fault.service !== service) continue;
       if (fault.operation !== undefined && fault.operation !== operation) continue;
+      if (fault.instance !== undefined && fault.instance !== instance) continue;
       if (fault.rate !== undefined && fault.rate < 1 && this.random() >= fault.rate) continue;
       fault.hits++;
       if (fault.count !== undefined && fault.hits >= fault.count) this.faults = this.faults.filter((f) => f !== fault);
       decision.latencyMs += fault.latencyMs ?? 0;
-      if (decision.outage || decision.error) continue;
-      if (fault.outage) decision.outage = true;
+      if (decision.outage || decision.error || decision.hang) continue;
+      if (fault.hang) decision.hang = true;
+      else if (fault.outage) decision.outage = true;
       else if (fault.error) decision.error = { code: fault.error, ...(fault.message ? { message: fault.message } : {}) };
     }
     return decision;
@@ -96,7 +107,7 @@ export function validateFault(input: unknown): Fault {
   const bad = (what: string) => new AwsError("ValidationError", `fault: ${what}`, 400);
   if (typeof input !== "object" || input === null || Array.isArray(input)) throw bad(`expected an object, received ${JSON.stringify(input)}`);
   const f = input as Record<string, unknown>;
-  const known = ["service", "operation", "error", "message", "rate", "latencyMs", "outage", "count"];
+  const known = ["service", "operation", "error", "message", "rate", "latencyMs", "outage", "hang", "instance", "count"];
   const unknown = Object.keys(f).find((k) => !known.includes(k));
   if (unknown) throw bad(`unknown field "${unknown}" (expected ${known.join(", ")})`);
   if (typeof f.service !== "string" || !(SERVICES as readonly string[]).includes(f.service)) {
@@ -119,7 +130,12 @@ export function validateFault(input: unknown): Fault {
   number("latencyMs", 0, 600_000, true);
   number("count", 1, 1_000_000, true);
   if (f.outage !== undefined && typeof f.outage !== "boolean") throw bad(`"outage" must be true or false, received ${JSON.stringify(f.outage)}`);
-  if (f.error === undefined && f.outage !== true && f.latencyMs === undefined) throw bad(`give at least one of "error", "latencyMs" or "outage": true`);
-  if (f.error !== undefined && f.outage === true) throw bad(`"error" and "outage" exclude each other`);
+  if (f.hang !== undefined && typeof f.hang !== "boolean") throw bad(`"hang" must be true or false, received ${JSON.stringify(f.hang)}`);
+  if (f.instance !== undefined) {
+    if (typeof f.instance !== "string" || !/^i-[0-9a-f]{8,17}$/.test(f.instance)) throw bad(`"instance" must be an instance id (i-…), received ${JSON.stringify(f.instance)}`);
+    if (f.service !== "dynamodb") throw bad(`"instance" scopes dynamodb faults only (each instance has its own DynamoDB endpoint), received service ${JSON.stringify(f.service)}`);
+  }
+  if (f.error === undefined && f.outage !== true && f.hang !== true && f.latencyMs === undefined) throw bad(`give at least one of "error", "latencyMs", "outage": true or "hang": true`);
+  if ([f.error !== undefined, f.outage === true, f.hang === true].filter(Boolean).length > 1) throw bad(`"error", "outage" and "hang" exclude each other`);
   return f as unknown as Fault;
 }

@@ -104,6 +104,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (stateFile) await rm(stateFile, { force: true });
 
   const imds = new Map<string, Listener>();
+  const dynamodbPorts = new Map<string, Listener>();
   const listeners: Listener[] = [];
   let writer: ReturnType<typeof stateFileWriter> | undefined;
   let ready = false;
@@ -113,6 +114,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         instance.root = join(baseDir, "instances", instance.id);
         const listener = await startImds(env, instance, { imdsV1: options.imdsV1 ?? false, faults });
         imds.set(instance.id, listener);
+        const port = await dynamodb.listenFor(instance.id);
+        dynamodbPorts.set(instance.id, port);
+        instance.dynamodbUrl = port.url;
         await writeInstanceFiles(env, instance);
         return listener.url;
       },
@@ -120,6 +124,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       async retire(instance) {
         await imds.get(instance.id)?.close();
         imds.delete(instance.id);
+        await dynamodbPorts.get(instance.id)?.close();
+        dynamodbPorts.delete(instance.id);
       },
       changed() {
         if (ready) writer?.changed();

@@ -61,7 +61,7 @@ export function sandboxClientConfig(state: Pick<SandboxState, "region">, endpoin
 export function instanceEnvironment(env: SandboxEnvironment, endpoints: SandboxEndpoints, instance: SandboxInstance): Record<string, string> {
   return {
     ...env.properties,
-    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_DYNAMODB: instance.dynamodbUrl || endpoints.dynamodb,
     AWS_ENDPOINT_URL_AUTO_SCALING: endpoints.autoScaling,
     AWS_ENDPOINT_URL_EC2: endpoints.ec2,
     AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: endpoints.elasticBeanstalk,

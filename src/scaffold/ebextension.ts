@@ -1,7 +1,7 @@
 // The text of .ebextensions/eb-migrate.config: Node.js on the instance, eb-migrate's log in
 // `eb logs`, and (unless --no-resources) the lease table and the instance role's policy.
 import { ENV_PREFIX, SETTINGS } from "../config/settings.js";
-import { tableDefinition, TTL_ATTRIBUTE } from "../election/table.js";
+import { tableDefinition, TTL_ATTRIBUTE } from "../table/table.js";
 import type { NotifyTarget } from "../notify/targets.js";
 import { cloudFormationPolicyDocument, POLICY_RESOURCE, TABLE_RESOURCE } from "./policy.js";
 import { CONTAINER_COMMAND_SCRIPT_PATH, FIND_NODE_FUNCTION, LOG_FILE, MINIMUM_NODE_MAJOR } from "./hook-script.js";

@@ -6,7 +6,7 @@ import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promise
 import { dirname, join } from "node:path";
 import { ConfigError } from "../cli/errors.js";
 import { ENV_PREFIX } from "../config/settings.js";
-import { createTableCommand, enableTtlCommand } from "../election/table.js";
+import { createTableCommand, enableTtlCommand } from "../table/table.js";
 import type { InstanceBundle } from "./bundle.js";
 import { EBEXTENSION_PATH, ebextensionConfig } from "./ebextension.js";
 import { existingRunnersError, findExistingRunners, formatExistingRunners, type ExistingRunner } from "./existing-runners.js";

@@ -58,6 +58,15 @@ describe("never two commands at once", () => {
     run.markers = [start("i-a", 10, 100), start("i-b", 11, 5_000), end("i-b", 11, 6_000)];
     expect(checkNoOverlap(run).map((v) => v.invariant)).toEqual(["no-overlap"]);
   });
+  it("counts a background worker as part of the command that forked it", () => {
+    const run = clean();
+    // i-a's worker lives on to 3,000 ms; i-b's command (1,300..2,300) overlaps it, not i-a's own span.
+    run.markers.push(start("i-a/worker-of-10", 20, 150), end("i-a/worker-of-10", 20, 3_000, 137), start("i-b", 11, 1_300), end("i-b", 11, 2_300, 1));
+    expect(checkNoOverlap(run).map((v) => v.detail)).toEqual(["commands on i-a (d1) and i-b (d1) ran at the same time"]);
+    // A worker beside its own command is no overlap.
+    run.markers = [start("i-a", 10, 100), start("i-a/worker-of-10", 20, 150), end("i-a/worker-of-10", 20, 1_150, 137), end("i-a", 10, 1_100)];
+    expect(checkNoOverlap(run)).toEqual([]);
+  });
   it("accepts commands one after the other, across deployments too", () => {
     const run = clean();
     run.markers.push(start("i-d", 12, 1_100, "d2"), end("i-d", 12, 2_000, 0, "d2"));

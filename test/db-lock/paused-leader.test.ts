@@ -1,4 +1,5 @@
-// A leader paused mid-migrate (SIGSTOP of its whole process group: node, supervisor, python)
+// A leader paused mid-migrate (SIGSTOP of all its processes: node's group, and the group the
+// supervisor leads with python in it)
 // keeps its database session and lock while its lease expires. The follower that takes the
 // lease over must not migrate beside it: its migrate waits for the lock until the paused
 // leader, resumed, finds itself fenced and stops its command. Without the lock they overlap.
@@ -7,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { countSeedRows, djangoEnv, duplicateMigrationRows, migrateCommand } from "../support/django.js";
 import { describeRuns, stageDjangoApp, startInstance, type RunningInstance } from "../support/fleet.js";
+import { supervisorOf } from "../support/processes.js";
 import { perTestResources } from "../support/resources.js";
 
 const resources = perTestResources();
@@ -52,9 +54,12 @@ async function pauseLeaderUntilTakeover(dbLock: "auto" | "off") {
   }
   const paused = await Promise.race(running.map((r) => r.waitFor(/running command/).then(() => r)));
   const [pausedPid] = await until("the leader's data migration", async () => ((await seedingPids(marker)).length > 0 ? seedingPids(marker) : undefined));
-  process.kill(-paused.child.pid!, "SIGSTOP");
+  // The supervisor runs the command in a session of its own: the whole machine's pause is both groups.
+  const supervisor = await until("the leader's supervisor", () => supervisorOf(paused.child.pid!));
+  const groups = [supervisor, paused.child.pid!];
+  for (const g of groups) process.kill(-g, "SIGSTOP");
   const successor = await Promise.race(running.filter((r) => r !== paused).map((r) => r.waitFor(/took over the lease/).then(() => r)));
-  return { db, marker, running, paused, pausedPid: pausedPid!, successor, resume: () => process.kill(-paused.child.pid!, "SIGCONT") };
+  return { db, marker, running, paused, pausedPid: pausedPid!, successor, resume: () => groups.forEach((g) => process.kill(-g, "SIGCONT")) };
 }
 
 describe("a paused leader whose lease is taken over", () => {

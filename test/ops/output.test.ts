@@ -2,10 +2,11 @@
 // not a TTY, and no secret from the environment — neither in the output, the on-instance log
 // file, nor the release record's output tail.
 import { readFile } from "node:fs/promises";
+import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, streamSink } from "../../src/cli/log.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { startInstance } from "../support/fleet.js";
 import { runCli } from "./cli.js";
 
@@ -67,6 +68,28 @@ describe("run's output", () => {
     const tail = (JSON.parse(status.stdout) as { releases: { outputTail: string[] }[] }).releases[0]!.outputTail;
     expect(tail).toContain("connecting with password ***");
     expect(JSON.stringify(tail)).not.toContain(SECRET);
+  });
+  it("a secret in the command line, a multi-line secret and DB_PASS / MYSQL_PWD values reach no log, record or status", async () => {
+    await sandbox.deploy();
+    const secrets = ["pass-value-1", "pwd-value-2", "key-line-one-aaaa", "key-line-two-bbbb", "literal-secret-3", "literal-pw-4"];
+    const env = { DB_PASS: secrets[0]!, MYSQL_PWD: secrets[1]!, TLS_PRIVATE_KEY: `${secrets[2]}\n${secrets[3]}` };
+    // Prints every secret, then fails, so the failure reason (with the command) is stored too.
+    const command = `printf '%s\\n' "$TLS_PRIVATE_KEY"; echo "$DB_PASS $MYSQL_PWD"; echo --password literal-secret-3 postgres://u:literal-pw-4@h; exit 1`;
+    const instance = sandbox.state().instances[1]!;
+    const run = await (await startInstance(instance, { cwd: instance.env.EB_MIGRATE_ROOT!, env: { ...env, EB_MIGRATE_SHELL: "true", EB_MIGRATE_COMMAND: command } })).done;
+    expect(run.exitCode, run.output).toBe(1);
+    // The command really ran and printed (masked): a leak would be seen.
+    expect(run.output).toMatch(/running command: printf .* --password \*\*\* postgres:\/\/u:\*\*\*@h; exit 1/);
+    expect(run.output).toMatch(/\| \*\*\* \*\*\*$/m);
+    const state = sandbox.state();
+    const ddb = new DynamoDBClient(sandboxClientConfig(state, state.endpoints.dynamodbUpstream));
+    const items = JSON.stringify((await ddb.send(new ScanCommand({ TableName: "eb-migrate" }))).Items);
+    ddb.destroy();
+    expect(items).toMatch(/--password \*\*\*/);
+    const logFile = await readFile(join(instance.env.EB_MIGRATE_ROOT!, "var/log/eb-migrate.log"), "utf8");
+    const status = await runCli(["status", "--json", "--limit", "1"], instance.env);
+    expect(status.exitCode, status.stderr).toBe(0);
+    for (const where of [run.output, logFile, items, status.stdout]) for (const secret of secrets) expect(where).not.toContain(secret);
   });
 });
 

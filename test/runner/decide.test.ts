@@ -1,6 +1,6 @@
 // The lease decision and the follower's timing rules, table-driven with an injected clock.
 import { describe, expect, it } from "vitest";
-import { decide, followerDelayMs, heartbeatIntervalMs, holderStateFromLifecycle, observe, selfFenceAfterMs, type DecideInput, type LeaseRecord } from "../../src/election/decide.js";
+import { decide, followerDelayMs, heartbeatIntervalMs, holderStateFromLifecycle, observe, type DecideInput, type LeaseRecord } from "../../src/election/decide.js";
 
 const lease = (over: Partial<LeaseRecord> = {}): LeaseRecord => ({ holder: "i-b", recordVersion: "v1", fencingToken: 3, leaseSeconds: 30, ...over });
 
@@ -66,10 +66,13 @@ describe("timing rules", () => {
   ])("follower poll %i waits %i ms (first check within 250 ms, capped below 1 s)", (attempt, ms) => {
     expect(followerDelayMs(attempt)).toBe(ms);
   });
-  it("heartbeats every third of the lease and self-fences before another may take over", () => {
-    expect(heartbeatIntervalMs(30)).toBe(10_000);
-    expect(selfFenceAfterMs(30)).toBeLessThan(30_000);
-    expect(selfFenceAfterMs(30)).toBeGreaterThan(2 * heartbeatIntervalMs(30));
+  it.each([
+    [3, 1000],
+    [6, 2000],
+    [30, 2000],
+    [3600, 2000],
+  ])("a %i s lease is renewed every %i ms (2 s, a third of shorter leases)", (lease, ms) => {
+    expect(heartbeatIntervalMs(lease)).toBe(ms);
   });
 });
 

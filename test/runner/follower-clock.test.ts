@@ -11,6 +11,7 @@ import { ReleaseStore, type ReleaseRecord } from "../../src/release/record.js";
 import { runRelease, type RunnerDeps } from "../../src/release/runner.js";
 import type { Clock } from "../../src/runtime/clock.js";
 import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { virtualClock, type VirtualClock } from "../support/virtual-clock.js";
 
 let sandbox: Sandbox;
 let ddb: DynamoDBClient;
@@ -21,26 +22,13 @@ beforeAll(async () => {
 });
 afterAll(async () => sandbox?.stop());
 
-/** Virtual time: sleeping advances it at once; `onSleep` lets a test act at a virtual moment. */
-function virtualClock(onSleep: (now: number) => Promise<void> | void = () => {}): Clock & { t: number } {
-  const clock = {
-    t: 0,
-    now: () => clock.t,
-    wallNow: () => Date.UTC(2026, 0, 1) + clock.t,
-    sleep: async (ms: number) => {
-      clock.t += ms;
-      await onSleep(clock.t);
-    },
-  };
-  return clock;
-}
-
 let envCounter = 0;
-function setUp(clock: Clock, settingsEnv: Record<string, string>, holderState: "alive" | "gone" = "alive") {
+function setUp(clock: VirtualClock, settingsEnv: Record<string, string>, holderState: "alive" | "gone" = "alive") {
   const environmentId = `e-virtual${++envCounter}`;
   const sink = memorySink();
-  const leases = new LeaseStore(ddb, "eb-migrate", clock);
-  const releases = new ReleaseStore(ddb, "eb-migrate", clock);
+  const tracked = clock.track(new DynamoDBClient(sandboxClientConfig(sandbox.state(), sandbox.state().endpoints.dynamodbUpstream)));
+  const leases = new LeaseStore(tracked, "eb-migrate", clock);
+  const releases = new ReleaseStore(tracked, "eb-migrate", clock);
   const executed: string[] = [];
   const deps: RunnerDeps = {
     settings: resolveSettings(settingsEnv),
@@ -62,9 +50,9 @@ function setUp(clock: Clock, settingsEnv: Record<string, string>, holderState: "
 }
 
 /** The runner's stores through the sandbox's fault proxy, one attempt per call: every injected error reaches the runner. */
-function throughFaultProxy<T extends ReturnType<typeof setUp>>(s: T, clock: Clock): T {
+function throughFaultProxy<T extends ReturnType<typeof setUp>>(s: T, clock: VirtualClock): T {
   const state = sandbox.state();
-  const faulty = new DynamoDBClient({ ...sandboxClientConfig(state, state.endpoints.dynamodb), maxAttempts: 1 });
+  const faulty = clock.track(new DynamoDBClient({ ...sandboxClientConfig(state, state.endpoints.dynamodb), maxAttempts: 1 }));
   s.deps.leases = new LeaseStore(faulty, "eb-migrate", clock);
   s.deps.releases = new ReleaseStore(faulty, "eb-migrate", clock);
   return s;

@@ -9,6 +9,7 @@ import { runLocalCommand, type LocalCommandInput } from "../../src/release/local
 import { createRedactor } from "../../src/release/redact.js";
 import { resolveCommand } from "../../src/release/resolve-command.js";
 import { systemClock } from "../../src/runtime/clock.js";
+import { manualFence } from "../support/fence.js";
 
 const node = process.execPath;
 
@@ -73,17 +74,21 @@ describe("runLocalCommand", () => {
   });
 
   it("stops the command when the lease is lost (fence)", async () => {
-    const fence = new AbortController();
-    setTimeout(() => fence.abort("lost"), 200);
-    const result = await runLocalCommand(input([node, "-e", "setInterval(() => {}, 1000)"], { fence: fence.signal }));
+    const fence = manualFence(Number.POSITIVE_INFINITY, 1000);
+    setTimeout(() => fence.fire("lost"), 200);
+    const result = await runLocalCommand(input([node, "-e", "setInterval(() => {}, 1000)"], { fence }));
     expect(result.detail).toMatch(/lost the lease/);
     expect(result.exitCode).toBeNull();
   });
 
-  it("says so when the program does not exist", async () => {
-    const result = await runLocalCommand(input(["no-such-program-xyz", "migrate"]));
+  it("says so when the program is not on PATH, and which PATH", async () => {
+    const result = await runLocalCommand(input(["no-such-program-xyz", "migrate"], { env: { PATH: "/nowhere:/usr/bin" } }));
     expect(result.exitCode).toBeNull();
-    expect(result.detail).toMatch(/could not start no-such-program-xyz.*ENOENT.*full path/);
+    expect(result.detail).toBe("could not start no-such-program-xyz: it is not on PATH (PATH=/nowhere:/usr/bin); give its full path in EB_MIGRATE_COMMAND or add its directory to PATH");
+    const relative = await runLocalCommand(input(["./manage.py", "migrate"], { cwd: await mkdtemp(join(tmpdir(), "cwd-")) }));
+    expect(relative.detail).toBe("could not start ./manage.py: no executable file at that path");
+    const huge = await runLocalCommand(input(["no-such-program-xyz"], { env: { PATH: `/${"p".repeat(100_000)}` } }));
+    expect(huge.detail!.length).toBeLessThan(800);
   });
 
   it("redacts secret values before lines are logged or kept", async () => {

@@ -47,6 +47,38 @@ describe("resolveSettings", () => {
     expect((error as ConfigError).message).not.toContain("\n");
   });
 
+  it("refuses an unterminated quote, naming its position (shell-quote would accept it)", () => {
+    expect(() => resolveSettings({ EB_MIGRATE_COMMAND: "echo 'abc" })).toThrow(/^EB_MIGRATE_COMMAND="echo 'abc" has a single quote \(\'\) at character 6 that is never closed/);
+    expect(() => resolveSettings({ EB_MIGRATE_COMMAND: `python manage.py migrate --database "other` })).toThrow(/double quote \("\) at character 37 that is never closed/);
+    expect(() => resolveSettings({ EB_MIGRATE_COMMAND: "echo abc\\" })).toThrow(/ends with a backslash \(character 9\)/);
+    // Quotes inside the other kind, and escaped ones, are balanced.
+    expect(splitCommand(`echo "it's" 'say "hi"' don\\'t "a \\" b"`)).toEqual(["echo", "it's", 'say "hi"', "don't", 'a " b']);
+  });
+
+  it("cuts a 100 KB value in the message, and masks secrets in the command it quotes", () => {
+    const huge = "x".repeat(100_000);
+    for (const env of [{ EB_MIGRATE_MODE: huge }, { EB_MIGRATE_COMMAND: `python ${huge} && true` }, { EB_MIGRATE_COMMAND: `echo '${huge}` }]) {
+      let message = "";
+      try {
+        resolveSettings(env);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/…\[truncated \d+ bytes\]/);
+      expect(message.length).toBeLessThan(600);
+    }
+    expect(() => resolveSettings({ DB_PASSWORD: "hunter2-secret", EB_MIGRATE_COMMAND: "migrate --password hunter2-secret postgres://u:pw1@h && x" })).toThrow(
+      /^EB_MIGRATE_COMMAND="migrate --password \*\*\* postgres:\/\/u:\*\*\*@h && x" uses shell syntax/,
+    );
+  });
+
+  it("keeps the command's secrets out of the text it logs and stores", () => {
+    const s = resolveSettings({ DB_PASSWORD: "hunter2-secret", EB_MIGRATE_COMMAND: "python manage.py migrate --password hunter2-secret" });
+    expect(s.command).toContain("hunter2-secret");
+    expect(s.commandShown).toBe("python manage.py migrate --password ***");
+    expect(resolveSettings({ EB_MIGRATE_SHELL: "true", EB_MIGRATE_COMMAND: `DB_PASS=abcd1234 python -c "${"y".repeat(5000)}"` }).commandShown).toMatch(/^DB_PASS=\*\*\* python .*…\[truncated \d+ bytes\]$/);
+  });
+
   it("names the flag when the bad value came from a flag", () => {
     expect(() => resolveSettings({}, { mode: "x" })).toThrow(/^--mode="x" is not valid/);
   });

@@ -54,8 +54,10 @@ describe("state file", () => {
     const times = state.instances.map((i) => Date.parse(i.launchTime));
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     const env = state.instances[0]!.env;
+    // Each instance has a DynamoDB endpoint of its own (faults can be scoped to one instance).
+    expect(env.AWS_ENDPOINT_URL_DYNAMODB).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(new Set(state.instances.map((i) => i.env.AWS_ENDPOINT_URL_DYNAMODB)).size).toBe(3);
     expect(env).toMatchObject({
-      AWS_ENDPOINT_URL_DYNAMODB: state.endpoints.dynamodb,
       AWS_ENDPOINT_URL_AUTO_SCALING: state.endpoints.autoScaling,
       AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: state.endpoints.elasticBeanstalk,
       AWS_ENDPOINT_URL_EC2: state.endpoints.ec2,

@@ -2,15 +2,17 @@
 // rate) and each protocol's error shape — DynamoDB JSON 1.0, Query, EC2, JSON 1.1 (ECS/Logs).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DescribeAutoScalingInstancesCommand, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
-import { DescribeTableCommand, DescribeTimeToLiveCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { request as httpRequest } from "node:http";
+import { requestHandlerLimits } from "../../src/aws/clients.js";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
 import { ListClustersCommand } from "@aws-sdk/client-ecs";
 import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { FaultInjector, seededRandom, validateFault } from "../../src/sandbox/faults.js";
 import { AwsError, type JsonService } from "../../src/sandbox/json-service.js";
-import { TTL_ATTRIBUTE } from "../../src/election/table.js";
+import { TTL_ATTRIBUTE } from "../../src/table/table.js";
 import { clientsFor } from "./helpers.js";
 
 const fakeEcs: JsonService = {
@@ -85,6 +87,38 @@ describe("DynamoDB", () => {
     sandbox.injectFault({ service: "dynamodb", outage: true, count: 1 });
     const got = await retrying.dynamodb.send(new GetItemCommand({ TableName: "eb-migrate", Key: item }));
     expect(got.$metadata.attempts).toBe(2);
+  });
+
+  it("blackholes one instance's DynamoDB: its calls hang (the connection stays open, no reset) while another instance's work", async () => {
+    const state = sandbox.state();
+    const victim = state.instances[0]!;
+    sandbox.injectFault({ service: "dynamodb", instance: victim.id, hang: true });
+    try {
+      // The other instance is not affected.
+      const other = clientsFor(state, 1, 1);
+      await other.dynamodb.send(new GetItemCommand({ TableName: "eb-migrate", Key: item }));
+      // A raw request to the victim's endpoint: accepted, then silence — not a reset, not an answer.
+      const url = new URL(victim.env.AWS_ENDPOINT_URL_DYNAMODB!);
+      const outcome = await new Promise<string>((resolve) => {
+        const req = httpRequest({ host: url.hostname, port: url.port, method: "POST", path: "/", headers: { "x-amz-target": "DynamoDB_20120810.GetItem", "content-type": "application/x-amz-json-1.0" } });
+        req.on("response", () => resolve("answered"));
+        req.on("error", (e) => resolve(`error ${e.message}`));
+        req.on("socket", (socket) => socket.on("connect", () => setTimeout(() => resolve(socket.destroyed ? "reset" : "open and silent"), 500)));
+        req.end("{}");
+      });
+      expect(outcome).toBe("open and silent");
+      // Through the SDK with the tool's handler limits, the call fails at its request timeout.
+      const hung = new DynamoDBClient({ ...sandboxClientConfig(state, victim.env.AWS_ENDPOINT_URL_DYNAMODB!), maxAttempts: 1, requestHandler: requestHandlerLimits(500, 500) });
+      const error = await hung.send(new GetItemCommand({ TableName: "eb-migrate", Key: item })).catch((e: unknown) => e);
+      expect((error as Error).name).toBe("TimeoutError");
+    } finally {
+      sandbox.clearFaults();
+    }
+  });
+
+  it("refuses an instance scope on a service without per-instance endpoints", () => {
+    expect(() => validateFault({ service: "autoscaling", instance: "i-0123456789abcdef0", hang: true })).toThrow(/"instance" scopes dynamodb faults only/);
+    expect(() => validateFault({ service: "dynamodb", hang: true, outage: true })).toThrow(/exclude each other/);
   });
 
   it("never hits the sandbox's own calls: a new table is created during an outage", async () => {

@@ -22,7 +22,7 @@ export async function checkCommand(settings: Settings, env: NodeJS.ProcessEnv, r
   const found = await onPath(program, env);
   results.push(
     found
-      ? pass("command", `${settings.commandText} (${program === found ? found : `${program} → ${found}`})`)
+      ? pass("command", `${settings.commandShown} (${program === found ? found : `${program} → ${found}`})`)
       : fail("command", `${program} is not found${program.includes("/") ? "" : " on PATH"} (nor in EB's virtualenv under ${join(root, "var/app/venv")})`, "give the full path in EB_MIGRATE_COMMAND, e.g. /var/app/venv/<name>/bin/python manage.py migrate --noinput"),
   );
   const script = (settings.shell ? settings.commandText.split(/\s+/) : argv).find((w) => /(^|\/)manage\.py$/.test(w));

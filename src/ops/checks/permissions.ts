@@ -12,7 +12,7 @@ import { DescribeConfigurationSettingsCommand, DescribeEnvironmentsCommand } fro
 import type { AwsClients } from "../../aws/clients.js";
 import { describeError } from "../../cli/errors.js";
 import type { Mode } from "../../config/settings.js";
-import { PARTITION_KEY } from "../../election/table.js";
+import { PARTITION_KEY } from "../../table/table.js";
 import type { Identity } from "../../instance/types.js";
 import { policyGroups } from "../../scaffold/policy.js";
 import { errorCode, isAccessDenied } from "../aws-failure.js";

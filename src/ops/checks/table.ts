@@ -1,7 +1,7 @@
 // The lease table: present, ACTIVE, keyed as the runner expects (pk, HASH, S), TTL on expiresAt.
 import { DescribeTableCommand, DescribeTimeToLiveCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { describeError } from "../../cli/errors.js";
-import { createTableCommand, enableTtlCommand, PARTITION_KEY, TTL_ATTRIBUTE } from "../../election/table.js";
+import { createTableCommand, enableTtlCommand, PARTITION_KEY, TTL_ATTRIBUTE } from "../../table/table.js";
 import { errorCode, isAccessDenied } from "../aws-failure.js";
 import { fail, pass, warn, type CheckResult } from "../checklist.js";
 
