@@ -20,7 +20,7 @@ import { resolveTarget } from "../ops/target.js";
 import { currentDeployment } from "../release/current-deployment.js";
 import type { ExecutionResult } from "../release/execution.js";
 import { ReleaseStore } from "../release/record.js";
-import { createRedactor } from "../release/redact.js";
+import { commandSecrets, createRedactor } from "../release/redact.js";
 import { runRelease, type RunnerDeps } from "../release/runner.js";
 import { runThroughSsm } from "../release/ssm-release.js";
 import { rerunTarget } from "../release/rerun.js";
@@ -74,7 +74,7 @@ export const releaseCommand: CommandSpec = {
     const rerun = rerunTarget(existing, force === true);
     log.info(`release ${deployment.key} of ${environmentName} (${identity.environmentId}) on demand, ecs mode${rerun ? `: running the ${rerun.status} release again` : ""}`, { state: "start" });
 
-    const redact = createRedactor({ ...ctx.env, ...webhookSecrets(settings.notify.targets) });
+    const redact = createRedactor(ctx.env, [...commandSecrets(settings.commandText), ...webhookSecrets(settings.notify.targets)]);
     const argv = settings.shell ? ["sh", "-c", settings.commandText] : settings.command;
     const deps: RunnerDeps = {
       settings,

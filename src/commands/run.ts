@@ -90,7 +90,7 @@ export const runCommand: CommandSpec = {
           : undefined;
       // The command's output is masked for the env's secrets, those written into the command,
       // and the webhook URLs (a command that prints its environment must not leak them).
-      const redact = createRedactor({ ...ctx.env, ...webhookSecrets(settings.notify.targets) }, commandSecrets(settings.commandText));
+      const redact = createRedactor(ctx.env, [...commandSecrets(settings.commandText), ...webhookSecrets(settings.notify.targets)]);
       const bundle = bundleFile();
       const supervisor = bundle ? { execPath: process.execPath, script: bundle } : undefined;
 

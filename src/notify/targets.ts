@@ -77,13 +77,9 @@ export function publicNotifyValue(raw: string): string {
     .join(",");
 }
 
-/** The webhook URLs, named so the release output's redactor replaces them (names ending in _URL are secret). */
-export function webhookSecrets(targets: readonly NotifyTarget[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  targets.forEach((t, i) => {
-    if (t.kind === "webhook") out[`EB_MIGRATE_NOTIFY_WEBHOOK_${i}_URL`] = t.url;
-  });
-  return out;
+/** The webhook URLs: secrets (their path is the credential), masked wherever output goes. */
+export function webhookSecrets(targets: readonly NotifyTarget[]): string[] {
+  return targets.flatMap((t) => (t.kind === "webhook" ? [t.url] : []));
 }
 
 /**
