@@ -6,9 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runLocalCommand, type LocalCommandInput } from "../../src/release/local-command.js";
+import { runLocalCommand } from "../../src/release/local-command.js";
 import { systemClock } from "../../src/runtime/clock.js";
 import { manualFence } from "../support/fence.js";
+import { localCommandInput } from "../support/local-command-input.js";
 import { BUNDLE } from "../support/fleet.js";
 import { anyRunning, pidsIn } from "../support/processes.js";
 
@@ -20,29 +21,7 @@ const WAYS = [
   ["without a supervisor", {}],
 ] as const;
 
-/** `onLine` is called with every line, which is also kept in `lines`. */
-function input(argv: string[], over: Partial<LocalCommandInput> & { onLine?: (line: string) => void }): LocalCommandInput & { lines: string[] } {
-  const lines: string[] = [];
-  const { onLine, ...rest } = over;
-  return {
-    argv,
-    shell: false,
-    cwd: process.cwd(),
-    env: { PATH: process.env.PATH },
-    clock: systemClock,
-    deadline: systemClock.now() + 60_000,
-    signal: new AbortController().signal,
-    redact: (l) => l,
-    lines,
-    ...rest,
-    hooks: {
-      onLine: (l) => {
-        lines.push(l);
-        onLine?.(l);
-      },
-    },
-  };
-}
+const input = localCommandInput;
 
 describe.each(WAYS)("runLocalCommand %s", (_name, way) => {
   it("kills a command that ignores SIGTERM when the fence fires, and resolves only once its group is gone", async () => {

@@ -5,30 +5,16 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/cli/errors.js";
 import { resolveSettings } from "../../src/config/settings.js";
-import { runLocalCommand, type LocalCommandInput } from "../../src/release/local-command.js";
+import { runLocalCommand } from "../../src/release/local-command.js";
 import { createRedactor } from "../../src/release/redact.js";
 import { resolveCommand } from "../../src/release/resolve-command.js";
 import { systemClock } from "../../src/runtime/clock.js";
 import { manualFence } from "../support/fence.js";
+import { localCommandInput } from "../support/local-command-input.js";
 
 const node = process.execPath;
 
-function input(argv: string[], over: Partial<LocalCommandInput> = {}): LocalCommandInput & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    argv,
-    shell: false,
-    cwd: process.cwd(),
-    env: { PATH: process.env.PATH },
-    clock: systemClock,
-    deadline: systemClock.now() + 30_000,
-    signal: new AbortController().signal,
-    hooks: { onLine: (l) => lines.push(l) },
-    redact: (l) => l,
-    lines,
-    ...over,
-  };
-}
+const input = localCommandInput;
 
 describe("runLocalCommand", () => {
   it("streams output line by line and passes the exit code through", async () => {
@@ -59,7 +45,7 @@ describe("runLocalCommand", () => {
   it("forwards SIGTERM to the command and records it", async () => {
     const controller = new AbortController();
     const script = "process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(143) }); console.log('ready'); setInterval(() => {}, 1000)";
-    const i = input([node, "-e", script], { signal: controller.signal, hooks: { onLine: (l) => l === "ready" && controller.abort("SIGTERM") } });
+    const i = input([node, "-e", script], { signal: controller.signal, onLine: (l) => void (l === "ready" && controller.abort("SIGTERM")) });
     const result = await runLocalCommand(i);
     expect(result.interrupted).toBe("SIGTERM");
     expect(result.outputTail).toContain("got SIGTERM");
