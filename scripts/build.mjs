@@ -1,7 +1,7 @@
 // Builds the single-file instance bundle and the development entry with esbuild.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { readFileSync, chmodSync, existsSync, writeFileSync } from "node:fs";
+import { readFileSync, chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { schemaKeysPlugin } from "./schema-keys.mjs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
@@ -60,6 +60,8 @@ const instance = await build({ ...common, banner: undefined, entryPoints: ["src/
 const body = instance.outputFiles[0].text;
 if (!body.startsWith('"use strict";')) throw new Error("the instance bundle must start in strict mode");
 const digest = createHash("sha256").update(body).digest("hex").slice(0, 16);
+// A fresh checkout has no dist/ (esbuild makes it only when it writes itself).
+mkdirSync("dist", { recursive: true });
 writeFileSync("dist/eb-migrate.cjs", [banner, versionFastPath, compileCache(digest), `module._compile(${JSON.stringify(body)}, __filename);`, ""].join("\n"));
 
 // Development entry: sandbox and demo on top of every instance command. dynalite (and its
