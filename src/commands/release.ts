@@ -85,7 +85,7 @@ export const releaseCommand: CommandSpec = {
       signal: ctx.signal,
       leases: new LeaseStore(clients.dynamodb, settings.table, systemClock),
       releases,
-      holderState: (id) => holderState(clients.autoScaling, id),
+      holderState: (id) => holderState(clients.autoScaling, clients.ec2, id),
       oldestInstance: () => Promise.reject(new Error("no fallback election from outside the environment")),
       ...(rerun ? { rerun } : {}),
       execute: async ({ record, existingTaskArn, fence, deadline, hooks }) => {

@@ -107,7 +107,7 @@ export const runCommand: CommandSpec = {
         signal: ctx.signal,
         leases: new LeaseStore(clients.dynamodb, settings.table, clock),
         releases,
-        holderState: (id) => holderState(checks.autoScaling, id),
+        holderState: (id) => holderState(checks.autoScaling, checks.ec2, id),
         ...leaderNotifier(settings, { identity, deployment, log, redact, clients, calls }),
         oldestInstance: async () => {
           const group = identity.autoScalingGroup ?? (await groupOf(clients.autoScaling, identity.instanceId));

@@ -3,25 +3,38 @@
 // instance of our group is the oldest.
 import { DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand, type AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { DescribeInstancesCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import { holderStateFromLifecycle, type HolderState } from "../election/decide.js";
+import { holderStateFromEc2, holderStateFromLifecycle, type HolderState } from "../election/decide.js";
 
 export interface GroupMember {
   instanceId: string;
   launchTime: number;
 }
 
-/** Alive / gone from DescribeAutoScalingInstances (any group: immutable deploys use a temporary one). */
-export async function holderState(autoScaling: AutoScalingClient, instanceId: string): Promise<HolderState> {
+/**
+ * Whether the holder's instance can still be running the command (decide.ts has the tables):
+ * Auto Scaling first (any group: immutable deploys use a temporary one); where its lifecycle
+ * state is not conclusive — or Auto Scaling does not answer — EC2's instance state. Asked only
+ * once the holder's renewals are late, so a healthy fleet makes none of these calls.
+ */
+export async function holderState(autoScaling: AutoScalingClient, ec2: EC2Client, instanceId: string): Promise<HolderState> {
   // A holder that is no instance (an operator's `release --env`) is in no group, yet alive:
   // only the lease time, which its heartbeat renews, decides.
   if (!/^i-[0-9a-f]+$/.test(instanceId)) return "unknown";
   try {
     const out = await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
     const entry = out.AutoScalingInstances?.find((i) => i.InstanceId === instanceId);
-    return holderStateFromLifecycle(entry?.LifecycleState);
+    if (holderStateFromLifecycle(entry?.LifecycleState) === "cannot-run") return "cannot-run";
   } catch {
-    // Cannot tell: only the lease time decides then.
-    return "unknown";
+    // Not conclusive: EC2 may still tell.
+  }
+  try {
+    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    const instance = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
+    return instance ? holderStateFromEc2(instance.State?.Name ?? "") : "unknown";
+  } catch (error) {
+    // Unknown to EC2: it cannot be running (holderStateFromEc2). Anything else: cannot tell —
+    // only the lease time decides then.
+    return (error as { name?: unknown }).name === "InvalidInstanceID.NotFound" ? holderStateFromEc2(undefined) : "unknown";
   }
 }
 

@@ -4,7 +4,7 @@
 import { ConfigError, NoElectionError, ReleaseFailedError, WaitTimeoutError, type EbMigrateError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import type { Settings } from "../config/settings.js";
-import { decide, followerDelayMs, observe, type Decision, type HolderState, type LeaseRecord, type Observation } from "../election/decide.js";
+import { decide, followerDelayMs, HOLDER_CHECK_SPREAD_MS, holderCheckDelayMs, observe, renewalsLate, type Decision, type HolderState, type LeaseRecord, type Observation } from "../election/decide.js";
 import { unfenced, type FenceView } from "../election/fence.js";
 import { startHeartbeat } from "../election/heartbeat.js";
 import type { HeldLease, LeaseStore } from "../election/lease.js";
@@ -16,8 +16,6 @@ import type { ExecutionHooks, ExecutionResult } from "./execution.js";
 import type { LeaderOutcome } from "./leader-outcome.js";
 import type { ReleaseRecord, ReleaseStore } from "./record.js";
 
-/** How often a follower asks Auto Scaling whether the holder still exists (while it waits). */
-export const DEFAULT_HOLDER_CHECK_MS = 1_000;
 /** A progress line this often while waiting. */
 export const PROGRESS_EVERY_MS = 10_000;
 /** How long the table must stay unreachable, before any successful call, to fall back. */
@@ -47,10 +45,12 @@ export interface RunnerDeps {
   leases: LeaseStore;
   releases: ReleaseStore;
   execute: Execute;
+  /** Whether the holder's instance can still be running (asked only once its renewals are late). */
   holderState(instanceId: string): Promise<HolderState>;
   /** Fallback election: the oldest InService instance of our group, or throws. */
   oldestInstance(): Promise<string>;
-  holderCheckMs?: number;
+  /** Jitter of polls and holder checks (tests pass a fixed one). */
+  random?: () => number;
   fallbackAfterMs?: number;
   /**
    * `release --env`: this finished record (status and fencing token as seen at the start) is run
@@ -68,7 +68,7 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
   const self = identity.instanceId;
   const start = clock.now();
   const deadline = start + settings.waitTimeoutSeconds * 1000;
-  const holderCheckMs = deps.holderCheckMs ?? DEFAULT_HOLDER_CHECK_MS;
+  const random = deps.random ?? Math.random;
   const fallbackAfterMs = deps.fallbackAfterMs ?? Math.min(DEFAULT_FALLBACK_AFTER_MS, settings.leaseSeconds * 1000);
   let log = deps.log;
   // Every table call of a follower ends at SIGTERM/SIGINT or the deadline, even one that hangs.
@@ -81,51 +81,75 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
     let tableEverAnswered = false;
     let unavailableSince: number | undefined;
     let observation: Observation | undefined;
-    let holderCheck: { holder: string; at: number; state: HolderState } | undefined;
+    // Questions about a late holder: when the next may be asked, and what the last one said.
+    let holderCheck: { holder: string; attempt: number; next: number; state: HolderState } | undefined;
+    let holderSeen: { holder: string; since: number } | undefined;
     let waits = 0;
     let lastProgress = start;
     let runningSeenSince: number | undefined;
+    // A follower polls the lease alone: the leader writes its outcome before it gives the lease
+    // back, so the release record is read first, then again only when the lease says the outcome
+    // may be there — no holder, a holder whose renewals are late, or one busy with another deployment.
+    let readRelease = true;
 
     for (;;) {
       if (signal.aborted) throw new WaitTimeoutError(`stopped by ${String(signal.reason)} while waiting for the release of ${deployment.key}`);
       const now = clock.now();
-      if (now >= deadline) throw waitTimeout(settings, deployment, holderCheck?.holder);
+      if (now >= deadline) throw waitTimeout(settings, deployment, holderSeen?.holder);
       let lease: LeaseRecord | undefined;
       try {
-        const release = await deps.releases.read(identity.environmentId, deployment.key, waitSignal);
+        if (readRelease) {
+          const release = await deps.releases.read(identity.environmentId, deployment.key, waitSignal);
+          tableEverAnswered = true;
+          unavailableSince = undefined;
+          if (release?.status === "succeeded" && !isRerun(deps, release)) {
+            if (waits === 0 && runningSeenSince === undefined) {
+              log.info(`release ${deployment.key} already succeeded on ${release.leader}; nothing to do`, { state: "skipped" });
+              return { role: "skipped", leader: release.leader };
+            }
+            log.info(`release succeeded on ${release.leader} after ${seconds(clock.now() - start)} s of waiting`, { state: "released", role: "follower" });
+            return { role: "follower", leader: release.leader, attempt: release.attempt };
+          }
+          if (release?.status === "failed" && !isRerun(deps, release)) throw releaseFailed(release);
+          if (release?.status === "running") runningSeenSince ??= clock.now();
+        }
+        lease = await deps.leases.read(identity.environmentId, waitSignal);
         tableEverAnswered = true;
         unavailableSince = undefined;
-        if (release?.status === "succeeded" && !isRerun(deps, release)) {
-          if (waits === 0 && runningSeenSince === undefined) {
-            log.info(`release ${deployment.key} already succeeded on ${release.leader}; nothing to do`, { state: "skipped" });
-            return { role: "skipped", leader: release.leader };
-          }
-          log.info(`release succeeded on ${release.leader} after ${seconds(clock.now() - start)} s of waiting`, { state: "released", role: "follower" });
-          return { role: "follower", leader: release.leader, attempt: release.attempt };
-        }
-        if (release?.status === "failed" && !isRerun(deps, release)) throw releaseFailed(release);
-        if (release?.status === "running") runningSeenSince ??= clock.now();
-        lease = await deps.leases.read(identity.environmentId, waitSignal);
         observation = observe(observation, lease, clock.now(), true);
 
-        let holderState: HolderState = "unknown";
         const holder = lease?.holder;
-        if (holder !== undefined && holder !== self) {
-          if (!holderCheck || holderCheck.holder !== holder || clock.now() - holderCheck.at >= holderCheckMs) {
-            holderCheck = { holder, at: clock.now(), state: await deps.holderState(holder) };
+        if (holder !== undefined && holderSeen?.holder !== holder) holderSeen = { holder, since: clock.now() };
+        const late = renewalsLate(lease, observation, clock.now());
+        let holderState: HolderState = "unknown";
+        if (!late || holder === undefined || holder === self) holderCheck = undefined;
+        else {
+          // Renewals are late: ask Auto Scaling / EC2 whether the holder can still be running —
+          // the first time a little after lateness (at random), then at growing, jittered intervals.
+          if (holderCheck?.holder !== holder) holderCheck = { holder, attempt: 0, next: clock.now() + random() * HOLDER_CHECK_SPREAD_MS, state: "unknown" };
+          if (clock.now() >= holderCheck.next) {
+            holderCheck.state = await deps.holderState(holder);
+            holderCheck.next = clock.now() + holderCheckDelayMs(holderCheck.attempt++, random);
           }
           holderState = holderCheck.state;
         }
         const decision = decide({ self, lease, observation, holderState, now: clock.now() });
-        log.debug(`decision: ${decision.kind}`, { holder: lease?.holder, version: lease?.recordVersion });
+        log.debug(`decision: ${decision.kind}`, { holder, version: lease?.recordVersion, late, holderState });
         if (decision.kind === "wait") {
+          readRelease = late || (lease?.deploymentKey !== undefined && lease.deploymentKey !== deployment.key);
           if (clock.now() - lastProgress >= PROGRESS_EVERY_MS) {
             lastProgress = clock.now();
-            log.info(progressLine(decision, lease, release, runningSeenSince !== undefined ? clock.now() - runningSeenSince : undefined, settings), { role: "follower" });
+            const since = runningSeenSince ?? holderSeen?.since;
+            log.info(progressLine(decision, lease, deployment, since !== undefined ? clock.now() - since : undefined, settings), { role: "follower" });
           } else if (waits === 0) {
             log.info(`${decision.holder} holds the lease${lease?.deploymentKey && lease.deploymentKey !== deployment.key ? ` for deployment ${lease.deploymentKey}` : ""}; waiting for the release`, { role: "follower", state: "waiting" });
           }
-          await clock.sleep(Math.min(followerDelayMs(waits++), Math.max(0, deadline - clock.now())), waitSignal).catch(() => undefined);
+          await clock.sleep(Math.min(followerDelayMs(waits++, random), Math.max(0, deadline - clock.now())), waitSignal).catch(() => undefined);
+          continue;
+        }
+        if (!readRelease) {
+          // The lease is free (or ours, or taken over): the outcome may be written — read it first.
+          readRelease = true;
           continue;
         }
         const acquireStart = clock.now();
@@ -136,7 +160,7 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
         }
         log = deps.log.child({ role: "leader" });
         if (decision.kind === "takeover") {
-          log.warn(`took over the lease from ${lease?.holder} (${decision.reason === "holder-gone" ? "it is no longer an InService Auto Scaling instance" : `its lease was not renewed for ${lease?.leaseSeconds} s`})`, { state: "takeover", fencingToken: held.fencingToken });
+          log.warn(`took over the lease from ${lease?.holder} (${decision.reason === "holder-gone" ? "its renewals stopped and Auto Scaling / EC2 say its instance cannot be running" : `its lease was not renewed for ${lease?.leaseSeconds} s`})`, { state: "takeover", fencingToken: held.fencingToken });
         } else {
           log.info(`acquired the lease (fencing token ${held.fencingToken})`, { state: "leader" });
         }
@@ -145,12 +169,14 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
         log = deps.log.child({ role: "follower" });
         observation = undefined;
         holderCheck = undefined;
+        readRelease = true;
       } catch (error) {
         // Stopped (signal or deadline) in the middle of a call: the loop's top says which.
         if (waitSignal.aborted && (error instanceof TableUnavailableError || error instanceof TableUnusableError)) continue;
         if (error instanceof TableUnusableError && !tableEverAnswered) return await fallback(deps, error.message);
         if (error instanceof TableUnavailableError || error instanceof TableUnusableError) {
           observation = undefined;
+          readRelease = true;
           // Throttling proves the table exists: busy is not unusable, and never a reason to fall back.
           if (error instanceof TableUnavailableError && error.throttled) tableEverAnswered = true;
           unavailableSince ??= clock.now();
@@ -182,6 +208,20 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
   let releaseLease = true;
   const heartbeat = startHeartbeat({ leases: deps.leases, clock, log, held, acquiredAt, killGraceMs: settings.killGraceMs });
   const fence = heartbeat.fence;
+  let handedBack = false;
+  /** Stops the heartbeat and, unless it was lost, releases the lease — once, on every exit path. */
+  const handBack = async () => {
+    if (handedBack) return;
+    handedBack = true;
+    await heartbeat.stop();
+    if (!releaseLease) return;
+    // Cleanup outlives a burst of errors: a lease left held would make the next deployment
+    // wait a lease time (or an Auto Scaling check) for nothing.
+    const until = Math.max(deadline, clock.now() + held.leaseSeconds * 1000);
+    await retryWhileUnavailable(deps, until, "release the lease", () => deps.leases.release(held)).catch((error: Error) =>
+      log.warn(`could not release the lease (${error.message}); another instance takes it over after ${held.leaseSeconds} s`),
+    );
+  };
   try {
     const current = await deps.releases.read(identity.environmentId, deployment.key, fence.signal);
     if (current?.status === "succeeded" && !isRerun(deps, current)) {
@@ -273,6 +313,8 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
       log.warn("a newer leader took over before the outcome could be recorded; following it", { state: "fenced" });
       return { kind: "lost" };
     }
+    // Followers watch the lease: give it back before anything slower (notifications) happens.
+    await handBack();
     await reportOutcome(deps, { election: "lease", leader: identity.instanceId, succeeded, ...(reason ? { reason } : {}), exitCode: result.exitCode, durationMs: result.durationMs, outputTail: result.outputTail, attempt: record.attempt, fencingToken: record.fencingToken, ...(takeover ? { takeover } : {}) });
     if (succeeded) {
       log.info(`release succeeded in ${seconds(result.durationMs)} s`, { state: "succeeded" });
@@ -282,15 +324,7 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
     if (result.timedOut) throw new WaitTimeoutError(`${reason}; the release is marked failed`);
     throw new ReleaseFailedError(`${reason}${tailText(result.outputTail)}`);
   } finally {
-    await heartbeat.stop();
-    if (releaseLease) {
-      // Cleanup outlives a burst of errors: a lease left held would make the next deployment
-      // wait a lease time (or an Auto Scaling check) for nothing.
-      const until = Math.max(deadline, clock.now() + held.leaseSeconds * 1000);
-      await retryWhileUnavailable(deps, until, "release the lease", () => deps.leases.release(held)).catch((error: Error) =>
-        log.warn(`could not release the lease (${error.message}); another instance takes it over after ${held.leaseSeconds} s`),
-      );
-    }
+    await handBack();
   }
 }
 
@@ -413,8 +447,8 @@ function waitTimeout(settings: Settings, deployment: Deployment, holder: string 
   );
 }
 
-function progressLine(decision: Extract<Decision, { kind: "wait" }>, lease: LeaseRecord | undefined, release: ReleaseRecord | undefined, runningForMs: number | undefined, settings: Settings): string {
-  if (lease?.deploymentKey && release === undefined) return `waiting for ${decision.holder}, which holds the lease for deployment ${lease.deploymentKey}`;
+function progressLine(decision: Extract<Decision, { kind: "wait" }>, lease: LeaseRecord | undefined, deployment: Deployment, runningForMs: number | undefined, settings: Settings): string {
+  if (lease?.deploymentKey && lease.deploymentKey !== deployment.key) return `waiting for ${decision.holder}, which holds the lease for deployment ${lease.deploymentKey}`;
   const what = settings.mode === "ecs" ? "migrate task" : commandName(settings);
   return `waiting for ${decision.holder}: ${what} running for ${seconds(runningForMs ?? 0)} s`;
 }

@@ -37,7 +37,7 @@ function deps(signal: AbortSignal, env: Record<string, string>): RunnerDeps {
     leases: new LeaseStore(client, "eb-migrate", systemClock),
     releases: new ReleaseStore(client, "eb-migrate", systemClock),
     execute: async () => ({ exitCode: 0, outputTail: [], durationMs: 0, timedOut: false }),
-    holderState: async () => "alive",
+    holderState: async () => "may-run",
     oldestInstance: async () => "i-follower",
   };
 }

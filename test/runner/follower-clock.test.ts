@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReleaseFailedError, WaitTimeoutError } from "../../src/cli/errors.js";
 import { createLogger, memorySink } from "../../src/cli/log.js";
 import { resolveSettings } from "../../src/config/settings.js";
+import { FOLLOWER_POLL_CAP_MS, HOLDER_CHECK_SPREAD_MS, renewalsLateAfterMs, type HolderState } from "../../src/election/decide.js";
 import { LeaseStore } from "../../src/election/lease.js";
 import { ReleaseStore, type ReleaseRecord } from "../../src/release/record.js";
 import { runRelease, type RunnerDeps } from "../../src/release/runner.js";
@@ -23,13 +24,14 @@ beforeAll(async () => {
 afterAll(async () => sandbox?.stop());
 
 let envCounter = 0;
-function setUp(clock: VirtualClock, settingsEnv: Record<string, string>, holderState: "alive" | "gone" = "alive") {
+function setUp(clock: VirtualClock, settingsEnv: Record<string, string>, holderState: HolderState = "may-run") {
   const environmentId = `e-virtual${++envCounter}`;
   const sink = memorySink();
   const tracked = clock.track(new DynamoDBClient(sandboxClientConfig(sandbox.state(), sandbox.state().endpoints.dynamodbUpstream)));
   const leases = new LeaseStore(tracked, "eb-migrate", clock);
   const releases = new ReleaseStore(tracked, "eb-migrate", clock);
   const executed: string[] = [];
+  const holderChecks: number[] = [];
   const deps: RunnerDeps = {
     settings: resolveSettings(settingsEnv),
     identity: { instanceId: "i-follower", region: "us-east-1", environmentId, environmentName: "env" },
@@ -43,10 +45,14 @@ function setUp(clock: VirtualClock, settingsEnv: Record<string, string>, holderS
       executed.push("ran");
       return { exitCode: 0, outputTail: [], durationMs: 1, timedOut: false };
     },
-    holderState: async () => holderState,
+    holderState: async () => {
+      holderChecks.push(clock.now());
+      return holderState;
+    },
     oldestInstance: async () => "i-follower",
+    random: () => 0.5,
   };
-  return { environmentId, sink, leases, releases, executed, deps };
+  return { environmentId, sink, leases, releases, executed, deps, holderChecks };
 }
 
 /** The runner's stores through the sandbox's fault proxy, one attempt per call: every injected error reaches the runner. */
@@ -110,7 +116,8 @@ describe("a follower on virtual time", () => {
     const clock = virtualClock(async () => {
       await leases.renew(held!);
     });
-    const s = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "5", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "60" });
+    // Even were Auto Scaling to call it gone: renewals on time are never second-guessed, nor asked about.
+    const s = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "5", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "60" }, "cannot-run");
     leases = s.leases;
     held = await leases.acquire(s.environmentId, "i-alive", 5, "v1#1", { kind: "fresh" });
     const error = await runRelease(s.deps).catch((e: unknown) => e);
@@ -118,16 +125,33 @@ describe("a follower on virtual time", () => {
     expect((error as WaitTimeoutError).exitCode).toBe(3);
     expect((error as Error).message).toMatch(/waited 60 s .* led by i-alive/);
     expect(s.executed).toEqual([]);
+    expect(s.holderChecks).toEqual([]);
   });
 
-  it("a holder that left Auto Scaling is taken over at once", async () => {
+  it("a holder whose instance cannot be running is taken over once its renewals are late, not before, and long before its lease ends", async () => {
     const clock = virtualClock();
-    const { environmentId, leases, deps, sink } = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "600", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "700" }, "gone");
+    const { environmentId, leases, deps, sink, holderChecks } = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "600", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "700" }, "cannot-run");
     await leases.acquire(environmentId, "i-gone", 600, "v1#1", { kind: "fresh" });
     const outcome = await runRelease(deps);
     expect(outcome).toMatchObject({ role: "leader", takeover: "holder-gone" });
     const takeover = sink.records.find((r) => /took over the lease from i-gone/.test(r.msg))!;
-    expect(takeover.elapsedMs).toBe(0);
+    // Late after one renewal interval (2 s) + 1 s; asked once, a spread (≤ 500 ms) and a poll (≤ 400 ms) later at most.
+    expect(holderChecks).toHaveLength(1);
+    expect(holderChecks[0]).toBeGreaterThanOrEqual(renewalsLateAfterMs(600));
+    expect(takeover.elapsedMs).toBeLessThan(renewalsLateAfterMs(600) + HOLDER_CHECK_SPREAD_MS + FOLLOWER_POLL_CAP_MS);
+  });
+
+  it("a late holder that may be running is asked again at growing intervals, then taken over after the lease time", async () => {
+    const clock = virtualClock();
+    const { environmentId, leases, deps, holderChecks } = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "30", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "100" }, "may-run");
+    await leases.acquire(environmentId, "i-paused", 30, "v1#1", { kind: "fresh" });
+    const outcome = await runRelease(deps);
+    expect(outcome).toMatchObject({ role: "leader", takeover: "lease-expired" });
+    const gaps = holderChecks.slice(1).map((t, n) => t - holderChecks[n]!);
+    // 1 s, 2 s, 4 s, 8 s, 8 s … (random fixed at 0.5 → ×1), each rounded up to the next poll.
+    expect(gaps.length).toBeGreaterThanOrEqual(4);
+    expect(gaps.length).toBeLessThanOrEqual(7);
+    for (const [n, gap] of gaps.entries()) expect(gap).toBeGreaterThanOrEqual(Math.min(8_000, 1_000 * 2 ** n));
   });
 
   it("a command that cannot even start marks the release failed: the next instance exits 1 at once, without retrying", async () => {
