@@ -151,7 +151,7 @@ export const runCommand: CommandSpec = {
       exitCode = error.exitCode;
     } finally {
       if (typeof statsFile === "string") {
-        writeFileSync(statsFile, JSON.stringify({ exitCode, role: outcome?.role, leader: outcome?.leader, takeover: outcome?.takeover, durationMs: Math.round(clock.now() - started), calls: Object.fromEntries(calls) }, null, 2));
+        writeFileSync(statsFile, JSON.stringify({ exitCode, role: outcome?.role, leader: outcome?.leader, takeover: outcome?.takeover, durationMs: Math.round(clock.now() - started), calls: Object.fromEntries(calls), maxRssKb: process.resourceUsage().maxRSS }, null, 2));
       }
     }
     return exitCode;

@@ -13,6 +13,8 @@ export interface RunStats {
   takeover?: string;
   durationMs: number;
   calls: Record<string, number>;
+  /** The process's peak resident set size (process.resourceUsage().maxRSS), in KiB. */
+  maxRssKb?: number;
 }
 
 export interface InstanceRun {
