@@ -1,7 +1,8 @@
 // The admin HTTP API (JSON): launch/terminate instances, change capacity, deploy, set
 // environment properties, inject faults. Every route is documented in the README (section "The local AWS sandbox").
 import type { IncomingMessage } from "node:http";
-import { SandboxRequestError, type GroupRole } from "./environment.js";
+import { SandboxRequestError, type GroupRole, type LifecycleHook } from "./environment.js";
+import { countsJson, type DescribeThrottle, type RequestCounts } from "./request-counts.js";
 import type { ActiveFault } from "./faults.js";
 import { listen, readBody, sendJson, type Listener } from "./http.js";
 import { AwsError } from "./json-service.js";
@@ -20,6 +21,28 @@ export interface AdminTarget {
   faults(): ActiveFault[];
   clearFaults(): void;
   setEnvironmentProperties(changes: Record<string, string | null>): Promise<Record<string, string>>;
+  putTerminationHook(options?: { name?: string; group?: GroupRole; heartbeatTimeoutSeconds?: number; defaultResult?: "CONTINUE" | "ABANDON" }): LifecycleHook;
+  deleteLifecycleHook(name: string, options?: { group?: GroupRole }): void;
+  completeLifecycleAction(id: string, options?: { hook?: string; result?: "CONTINUE" | "ABANDON"; wait?: boolean }): Promise<SandboxInstanceEntry>;
+  detach(id: string, options?: { decrement?: boolean; wait?: boolean }): Promise<SandboxInstanceEntry>;
+  enterStandby(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
+  exitStandby(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
+  stopInstance(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
+  setDescribeThrottle(throttle: DescribeThrottle | undefined): void;
+  requestCounts(): RequestCounts;
+  resetRequestCounts(): void;
+}
+
+function optionalGroup(value: unknown): GroupRole | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value !== "main" && value !== "temporary") throw new SandboxRequestError(400, `"group" must be "main" or "temporary", received ${JSON.stringify(value)}`);
+  return value;
+}
+
+function optionalResult(body: Record<string, unknown>, key: string): "CONTINUE" | "ABANDON" | undefined {
+  const v = body[key];
+  if (v === undefined || v === "CONTINUE" || v === "ABANDON") return v;
+  throw new SandboxRequestError(400, `"${key}" must be "CONTINUE" or "ABANDON", received ${JSON.stringify(v)}`);
 }
 
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -52,6 +75,17 @@ export const ADMIN_ROUTES = [
   "POST /faults",
   "DELETE /faults",
   "POST /environment/properties",
+  "POST /lifecycle-hooks",
+  "DELETE /lifecycle-hooks/{name}",
+  "POST /instances/{id}/complete-lifecycle-action",
+  "POST /instances/{id}/detach",
+  "POST /instances/{id}/standby",
+  "DELETE /instances/{id}/standby",
+  "POST /instances/{id}/stop",
+  "POST /throttle",
+  "DELETE /throttle",
+  "GET /requests",
+  "DELETE /requests",
   ...NOTIFICATION_ROUTES,
 ] as const;
 
@@ -84,6 +118,55 @@ export function startAdmin(target: AdminTarget, port: number, extra?: ExtraRoute
       const instance = /^\/instances\/([^/]+)$/.exec(path);
       if (method === "DELETE" && instance) {
         return sendJson(res, 200, await target.terminate(decodeURIComponent(instance[1]!), { wait: new URL(req.url ?? "/", "http://admin").searchParams.get("wait") === "true" }));
+      }
+      const action = /^\/instances\/([^/]+)\/(complete-lifecycle-action|detach|standby|stop)$/.exec(path);
+      if (action) {
+        const id = decodeURIComponent(action[1]!);
+        const wait = optionalBoolean(body, "wait") ?? false;
+        if (method === "POST" && action[2] === "complete-lifecycle-action") {
+          const hook = body.hook;
+          if (hook !== undefined && typeof hook !== "string") throw new SandboxRequestError(400, `"hook" must be a hook name, received ${JSON.stringify(hook)}`);
+          const result = optionalResult(body, "result");
+          return sendJson(res, 200, await target.completeLifecycleAction(id, { ...(hook ? { hook } : {}), ...(result ? { result } : {}), wait }));
+        }
+        if (method === "POST" && action[2] === "detach") {
+          const decrement = optionalBoolean(body, "decrement");
+          return sendJson(res, 200, await target.detach(id, { ...(decrement === undefined ? {} : { decrement }), wait }));
+        }
+        if (method === "POST" && action[2] === "standby") return sendJson(res, 200, await target.enterStandby(id, { wait }));
+        if (method === "DELETE" && action[2] === "standby") return sendJson(res, 200, await target.exitStandby(id, { wait: new URL(req.url ?? "/", "http://admin").searchParams.get("wait") === "true" }));
+        if (method === "POST" && action[2] === "stop") return sendJson(res, 200, await target.stopInstance(id, { wait }));
+      }
+      if (method === "POST" && path === "/lifecycle-hooks") {
+        const name = body.name;
+        if (name !== undefined && (typeof name !== "string" || !/^[A-Za-z0-9\-_/]{1,255}$/.test(name))) throw new SandboxRequestError(400, `"name" must be 1-255 letters, digits, "-", "_" or "/", received ${JSON.stringify(name)}`);
+        const timeout = body.heartbeatTimeoutSeconds;
+        if (timeout !== undefined && typeof timeout !== "number") throw new SandboxRequestError(400, `"heartbeatTimeoutSeconds" must be a number, received ${JSON.stringify(timeout)}`);
+        const group = optionalGroup(body.group);
+        const defaultResult = optionalResult(body, "defaultResult");
+        return sendJson(res, 201, target.putTerminationHook({ ...(name ? { name } : {}), ...(group ? { group } : {}), ...(timeout === undefined ? {} : { heartbeatTimeoutSeconds: timeout }), ...(defaultResult ? { defaultResult } : {}) }));
+      }
+      const hook = /^\/lifecycle-hooks\/([^/]+)$/.exec(path);
+      if (method === "DELETE" && hook) {
+        const group = optionalGroup(new URL(req.url ?? "/", "http://admin").searchParams.get("group") ?? undefined);
+        target.deleteLifecycleHook(decodeURIComponent(hook[1]!), group ? { group } : {});
+        return sendJson(res, 200, {});
+      }
+      if (path === "/throttle" && method === "DELETE") {
+        target.setDescribeThrottle(undefined);
+        return sendJson(res, 200, {});
+      }
+      if (path === "/throttle" && method === "POST") {
+        const perSecond = body.describePerSecond;
+        const burst = body.burst ?? perSecond;
+        if (typeof perSecond !== "number" || typeof burst !== "number") throw new SandboxRequestError(400, `"describePerSecond" (and "burst", default the same) must be numbers, received ${JSON.stringify(body)}`);
+        target.setDescribeThrottle({ perSecond, burst });
+        return sendJson(res, 201, { describePerSecond: perSecond, burst });
+      }
+      if (path === "/requests" && method === "GET") return sendJson(res, 200, countsJson(target.requestCounts()));
+      if (path === "/requests" && method === "DELETE") {
+        target.resetRequestCounts();
+        return sendJson(res, 200, {});
       }
       if (method === "POST" && path === "/groups/temporary/promote") {
         return sendJson(res, 200, await target.promoteTemporaryGroup({ wait: optionalBoolean(body, "wait") ?? false }));

@@ -11,7 +11,8 @@ import { IMAGE_ID, INSTANCE_TYPE, privateDnsName, SUBNET_IDS, VPC_ID } from "./f
 
 export const EC2_NAMESPACE = "http://ec2.amazonaws.com/doc/2016-11-15/";
 
-const STATE_CODES = { pending: 0, running: 16, "shutting-down": 32, terminated: 48 } as const;
+// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html
+const STATE_CODES = { pending: 0, running: 16, "shutting-down": 32, terminated: 48, stopping: 64, stopped: 80 } as const;
 
 export function ec2Service(env: SandboxEnvironment, faults: FaultInjector): RequestHandler {
   return queryService({

@@ -1,11 +1,40 @@
 // The emulated Elastic Beanstalk environment: its identity, properties and current deployment,
-// and its instances with their Auto Scaling lifecycle (Pending → InService → Terminating →
-// Terminated → forgotten by Auto Scaling, while EC2 still shows them "terminated" for a while).
+// and its instances with their Auto Scaling lifecycle (Pending → InService → Terminating
+// [→ Terminating:Wait while a termination lifecycle hook holds it → Terminating:Proceed] →
+// Terminated → forgotten by Auto Scaling, while EC2 still shows them "terminated" for a while;
+// InService → Detaching → Detached → forgotten by Auto Scaling, still running in EC2;
+// InService → EnteringStandby → Standby → Pending → InService), and the EC2 state that follows.
+// https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-lifecycle.html
 import { newEnvironmentId, newInstanceId, newPrivateIp, newReservationId, newResourceSuffix } from "./ids.js";
 import { availabilityZones } from "./facts.js";
 
-export type LifecycleState = "Pending" | "InService" | "Terminating" | "Terminated";
-export type Ec2State = "pending" | "running" | "shutting-down" | "terminated";
+export type LifecycleState =
+  | "Pending"
+  | "InService"
+  | "Terminating"
+  | "Terminating:Wait"
+  | "Terminating:Proceed"
+  | "Terminated"
+  | "Detaching"
+  | "Detached"
+  | "EnteringStandby"
+  | "Standby";
+export type Ec2State = "pending" | "running" | "stopping" | "stopped" | "shutting-down" | "terminated";
+
+/**
+ * A lifecycle hook on instance termination (PutLifecycleHook with LifecycleTransition
+ * autoscaling:EC2_INSTANCE_TERMINATING): a terminating instance waits in Terminating:Wait —
+ * still running — until CompleteLifecycleAction or the heartbeat timeout (then DefaultResult;
+ * for termination CONTINUE and ABANDON both let it terminate).
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks-overview.html
+ */
+export interface LifecycleHook {
+  name: string;
+  group: string;
+  transition: "autoscaling:EC2_INSTANCE_TERMINATING";
+  heartbeatTimeoutSeconds: number;
+  defaultResult: "CONTINUE" | "ABANDON";
+}
 export type GroupRole = "main" | "temporary";
 
 export interface DeploymentInfo {
@@ -59,6 +88,8 @@ export interface LifecycleTimings {
   forgetAutoScalingMs: number;
   /** How long EC2 DescribeInstances still shows a terminated instance (about an hour on AWS). */
   forgetEc2Ms: number;
+  /** How long Detaching, EnteringStandby and EC2's stopping last. */
+  transitionMs: number;
 }
 
 /** A request the caller got wrong (unknown instance, capacity out of range): status and message. */
@@ -72,7 +103,7 @@ export class SandboxRequestError extends Error {
   }
 }
 
-export const DEFAULT_TIMINGS: LifecycleTimings = { pendingMs: 200, terminatingMs: 200, forgetAutoScalingMs: 2_000, forgetEc2Ms: 3_600_000 };
+export const DEFAULT_TIMINGS: LifecycleTimings = { pendingMs: 200, terminatingMs: 200, forgetAutoScalingMs: 2_000, forgetEc2Ms: 3_600_000, transitionMs: 200 };
 export const MAX_GROUP_SIZE = 100;
 
 /** What the sandbox does around an instance's life: IMDS listener, on-instance files, state file. */
@@ -106,6 +137,10 @@ export class SandboxEnvironment {
   /** Every instance still known to EC2, in launch order. */
   instances: SandboxInstance[] = [];
   temporaryGroupCreated = false;
+  /** Lifecycle hooks by name (names are unique per group; the sandbox keys them by group and name). */
+  readonly lifecycleHooks: LifecycleHook[] = [];
+  /** Instances held in Terminating:Wait, with the hooks still to complete and their timeout timer. */
+  private readonly waitingHooks = new Map<string, { pending: Set<string>; timers: NodeJS.Timeout[] }>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private waiters: Waiter[] = [];
   private lastLaunch = 0;
@@ -198,13 +233,114 @@ export class SandboxEnvironment {
     return instance;
   }
 
-  /** Terminating now, Terminated after `terminatingMs`, forgotten by Auto Scaling later still. */
+  /**
+   * Terminating now; with termination lifecycle hooks on its group, Terminating:Wait (EC2 still
+   * running) until each is completed or times out; then Terminating:Proceed, EC2 shutting-down,
+   * Terminated after `terminatingMs`, forgotten by Auto Scaling later still.
+   */
   terminate(id: string): SandboxInstance {
     const instance = this.find(id);
     if (!instance || !instance.inAutoScaling) throw new SandboxRequestError(404, `no instance ${id} in the environment`);
-    if (instance.lifecycle === "Terminating" || instance.lifecycle === "Terminated") return instance;
-    instance.ec2State = "shutting-down";
+    if (instance.lifecycle.startsWith("Terminat") || instance.lifecycle === "Detaching" || instance.lifecycle === "Detached") return instance;
     this.transition(instance, "Terminating");
+    const hooks = this.lifecycleHooks.filter((h) => h.group === instance.autoScalingGroup);
+    if (hooks.length === 0) {
+      this.shutDown(instance);
+      return instance;
+    }
+    this.transition(instance, "Terminating:Wait");
+    const timers = hooks.map((hook) =>
+      setTimeout(() => this.completeLifecycleAction(instance.id, hook.name, hook.defaultResult), hook.heartbeatTimeoutSeconds * 1000),
+    );
+    this.waitingHooks.set(instance.id, { pending: new Set(hooks.map((h) => h.name)), timers });
+    return instance;
+  }
+
+  /** CompleteLifecycleAction (or a hook's timeout): once no hook holds it, the instance terminates. */
+  completeLifecycleAction(id: string, hookName: string, _result: "CONTINUE" | "ABANDON"): SandboxInstance {
+    const instance = this.find(id);
+    const waiting = this.waitingHooks.get(id);
+    if (!instance || !waiting || !waiting.pending.has(hookName)) {
+      throw new SandboxRequestError(400, `No active Lifecycle Action found with instance ID ${id}`);
+    }
+    // For a termination hook, CONTINUE and ABANDON both let the instance terminate (ABANDON
+    // skips the remaining hooks).
+    waiting.pending.delete(hookName);
+    if (_result === "ABANDON") waiting.pending.clear();
+    if (waiting.pending.size > 0) return instance;
+    for (const t of waiting.timers) clearTimeout(t);
+    this.waitingHooks.delete(id);
+    this.transition(instance, "Terminating:Proceed");
+    this.shutDown(instance);
+    return instance;
+  }
+
+  /** DetachInstances: InService or Standby → Detaching → Detached → forgotten by Auto Scaling; EC2 runs on. */
+  detach(id: string): SandboxInstance {
+    const instance = this.inGroup(id);
+    if (instance.lifecycle !== "InService" && instance.lifecycle !== "Standby") {
+      throw new SandboxRequestError(400, `The instance ${id} is not in InService or Standby (it is ${instance.lifecycle}).`);
+    }
+    this.transition(instance, "Detaching");
+    this.after(this.timings.transitionMs, () => {
+      this.transition(instance, "Detached");
+      this.after(this.timings.forgetAutoScalingMs, () => {
+        instance.inAutoScaling = false;
+        this.effects.changed();
+      });
+    });
+    return instance;
+  }
+
+  /** EnterStandby: InService → EnteringStandby → Standby (EC2 still running). */
+  enterStandby(id: string): SandboxInstance {
+    const instance = this.inGroup(id);
+    if (instance.lifecycle !== "InService") throw new SandboxRequestError(400, `The instance ${id} is not in InService (it is ${instance.lifecycle}).`);
+    this.transition(instance, "EnteringStandby");
+    this.after(this.timings.transitionMs, () => this.transition(instance, "Standby"));
+    return instance;
+  }
+
+  /** ExitStandby: Standby → Pending → InService. */
+  exitStandby(id: string): SandboxInstance {
+    const instance = this.inGroup(id);
+    if (instance.lifecycle !== "Standby") throw new SandboxRequestError(400, `The instance ${id} is not in Standby (it is ${instance.lifecycle}).`);
+    this.transition(instance, "Pending");
+    this.after(this.timings.pendingMs, () => {
+      if (instance.lifecycle === "Pending") this.transition(instance, "InService");
+    });
+    return instance;
+  }
+
+  /**
+   * StopInstances on an instance: EC2 stopping → stopped; its processes are gone. Auto Scaling's
+   * health check would then mark it unhealthy and replace it — not modelled: the lifecycle
+   * state stays as it was, which is what a follower may see before the health check runs.
+   */
+  stopInstance(id: string): SandboxInstance {
+    const instance = this.find(id);
+    if (!instance || (instance.ec2State !== "running" && instance.ec2State !== "pending")) {
+      throw new SandboxRequestError(400, `no running instance ${id}`);
+    }
+    instance.ec2State = "stopping";
+    this.effects.changed();
+    this.after(this.timings.transitionMs, () => {
+      instance.ec2State = "stopped";
+      this.effects.changed();
+    });
+    return instance;
+  }
+
+  private inGroup(id: string): SandboxInstance {
+    const instance = this.find(id);
+    if (!instance || !instance.inAutoScaling || instance.lifecycle === "Detached") throw new SandboxRequestError(404, `no instance ${id} in the environment's Auto Scaling groups`);
+    return instance;
+  }
+
+  /** EC2 shuts the instance down: shutting-down now, terminated (and Terminated) after `terminatingMs`. */
+  private shutDown(instance: SandboxInstance): void {
+    instance.ec2State = "shutting-down";
+    this.effects.changed();
     this.after(this.timings.terminatingMs, () => {
       instance.ec2State = "terminated";
       instance.terminatedAt = new Date(this.now());
@@ -218,7 +354,6 @@ export class SandboxEnvironment {
         this.instances = this.instances.filter((i) => i !== instance);
       });
     });
-    return instance;
   }
 
   /** Sets the main group's desired capacity: scales in newest first, or launches new instances. */
@@ -286,6 +421,8 @@ export class SandboxEnvironment {
 
   stop(): void {
     this.stopped = true;
+    for (const w of this.waitingHooks.values()) for (const t of w.timers) clearTimeout(t);
+    this.waitingHooks.clear();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const w of this.waiters) w.resolve();

@@ -2,6 +2,7 @@
 // optionally per operation and per instance, at a rate (seedable) or for the next N matching
 // requests only.
 import { AwsError } from "./json-service.js";
+import { RequestCounter } from "./request-counts.js";
 
 export const SERVICES = ["dynamodb", "autoscaling", "ec2", "elasticbeanstalk", "imds", "ecs", "logs", "sns", "ssm"] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -60,6 +61,8 @@ export function seededRandom(seed: number): () => number {
 export class FaultInjector {
   private faults: ActiveFault[] = [];
   private nextId = 1;
+  /** Every request passes `decide`: it is counted there, and the describe throttle answers there. */
+  readonly requests = new RequestCounter();
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -83,6 +86,9 @@ export class FaultInjector {
    * answer. `instance` is the caller when the endpoint it used tells (else instance-scoped faults miss).
    */
   decide(service: ServiceName, operation: string, instance?: string): FaultDecision {
+    // The account's describe throttle answers as AWS does: Throttling (Auto Scaling, 400) or
+    // RequestLimitExceeded (EC2, 503) — wire-errors.ts maps the code per service.
+    if (!this.requests.admit(service, operation)) return { latencyMs: 0, outage: false, error: { code: "ThrottlingException", message: "Rate exceeded" } };
     if (this.faults.length === 0) return NO_FAULT;
     const decision: FaultDecision = { latencyMs: 0, outage: false };
     for (const fault of [...this.faults]) {

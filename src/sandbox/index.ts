@@ -13,7 +13,8 @@ import { ec2Service } from "./ec2.js";
 import { applyEcsFault, createDefaultJsonServices } from "./ecs-logs.js";
 import type { EcsService } from "./ecs.js";
 import { elasticBeanstalkService } from "./elasticbeanstalk.js";
-import { SandboxEnvironment, type GroupRole, type LifecycleTimings, type SandboxInstance } from "./environment.js";
+import { SandboxEnvironment, SandboxRequestError, type GroupRole, type LifecycleHook, type LifecycleState, type LifecycleTimings, type SandboxInstance } from "./environment.js";
+import type { DescribeThrottle, RequestCounts } from "./request-counts.js";
 import { FaultInjector, seededRandom, type ActiveFault, type Fault } from "./faults.js";
 import { listen, type Listener } from "./http.js";
 import { startImds } from "./imds.js";
@@ -29,7 +30,8 @@ import { buildState, instanceEntry, instanceEnvironment, stateFileWriter, type S
 export { instanceEnv, sandboxClientConfig } from "./state.js";
 export type { SandboxEndpoints, SandboxInstanceEntry, SandboxState } from "./state.js";
 export type { ActiveFault, Fault, ServiceName } from "./faults.js";
-export type { GroupRole, LifecycleState, LifecycleTimings } from "./environment.js";
+export type { GroupRole, LifecycleHook, LifecycleState, LifecycleTimings } from "./environment.js";
+export type { DescribeThrottle, RequestCounts } from "./request-counts.js";
 
 export const DEFAULT_INSTANCES = 3;
 
@@ -90,6 +92,22 @@ export interface Sandbox {
   injectFault(fault: Fault | unknown): ActiveFault;
   faults(): ActiveFault[];
   clearFaults(): void;
+  /** A termination lifecycle hook on a group (main by default): terminating instances wait in Terminating:Wait, still running. */
+  putTerminationHook(options?: { name?: string; group?: GroupRole; heartbeatTimeoutSeconds?: number; defaultResult?: "CONTINUE" | "ABANDON" }): LifecycleHook;
+  deleteLifecycleHook(name: string, options?: { group?: GroupRole }): void;
+  /** CompleteLifecycleAction for an instance in Terminating:Wait (hook: the only one, if omitted); with `wait`, until Terminated. */
+  completeLifecycleAction(id: string, options?: { hook?: string; result?: "CONTINUE" | "ABANDON"; wait?: boolean }): Promise<SandboxInstanceEntry>;
+  /** DetachInstances: Detaching → Detached → out of Auto Scaling; EC2 runs on. Without `decrement`, a replacement is launched. */
+  detach(id: string, options?: { decrement?: boolean; wait?: boolean }): Promise<SandboxInstanceEntry>;
+  enterStandby(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
+  exitStandby(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
+  /** Stops the instance in EC2 (stopping → stopped); the lifecycle state stays. */
+  stopInstance(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
+  /** An account-wide token bucket over Auto Scaling and EC2 describe calls (none: undefined). */
+  setDescribeThrottle(throttle: DescribeThrottle | undefined): void;
+  /** Every request answered since the last reset, by service.operation, per second. */
+  requestCounts(): RequestCounts;
+  resetRequestCounts(): void;
   /** Sets properties (null removes one): DescribeConfigurationSettings, instances' env and deployment/env. */
   setEnvironmentProperties(changes: Record<string, string | null>): Promise<Record<string, string>>;
   stop(): Promise<void>;
@@ -197,13 +215,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return value;
     };
     const entryOf = (instance: SandboxInstance) => instanceEntry(env, endpoints, instance);
-    // Waits until no instance of `instances` is Pending or Terminating any more.
-    const settle = (instances: SandboxInstance[]) =>
-      Promise.all(
-        instances.map((i) =>
-          i.lifecycle === "Pending" ? env.whenState(i.id, ["InService", "Terminating", "Terminated"]) : i.lifecycle === "Terminating" ? env.whenState(i.id, ["Terminated"]) : undefined,
-        ),
-      );
+    // Waits until no instance of `instances` is in a passing state (Pending, Terminating, …) any more.
+    const settled: Partial<Record<LifecycleState, LifecycleState[]>> = {
+      Pending: ["InService", "Terminating", "Terminating:Wait", "Terminated"],
+      Terminating: ["Terminating:Wait", "Terminated"],
+      "Terminating:Proceed": ["Terminated"],
+      Detaching: ["Detached"],
+      EnteringStandby: ["Standby"],
+    };
+    const settle = (instances: SandboxInstance[]) => Promise.all(instances.map((i) => (settled[i.lifecycle] ? env.whenState(i.id, settled[i.lifecycle]!) : undefined)));
+    const groupName = (group: GroupRole | undefined) => (group === "temporary" ? env.identity.temporaryAutoScalingGroup : env.identity.autoScalingGroup);
+    const moved = async (instance: SandboxInstance, wait: boolean | undefined) => {
+      if (wait) await settle([instance]);
+      return written(entryOf(instance));
+    };
     const sandbox: Sandbox = {
       get adminUrl() {
         return adminUrl;
@@ -240,6 +265,53 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         if (o.wait) await settle([...moved, ...terminated]);
         return written({ moved: moved.map((i) => i.id), terminated: terminated.map((i) => i.id) });
       },
+      putTerminationHook(o = {}) {
+        const hook: LifecycleHook = {
+          name: o.name ?? "eb-migrate-sandbox-drain",
+          group: groupName(o.group),
+          transition: "autoscaling:EC2_INSTANCE_TERMINATING",
+          heartbeatTimeoutSeconds: o.heartbeatTimeoutSeconds ?? 3600,
+          defaultResult: o.defaultResult ?? "ABANDON",
+        };
+        if (!Number.isInteger(hook.heartbeatTimeoutSeconds) || hook.heartbeatTimeoutSeconds < 30 || hook.heartbeatTimeoutSeconds > 7200) {
+          throw new SandboxRequestError(400, `"heartbeatTimeoutSeconds" must be a whole number from 30 to 7200 (as PutLifecycleHook's HeartbeatTimeout), received ${JSON.stringify(o.heartbeatTimeoutSeconds)}`);
+        }
+        const at = env.lifecycleHooks.findIndex((h) => h.group === hook.group && h.name === hook.name);
+        if (at >= 0) env.lifecycleHooks.splice(at, 1, hook);
+        else env.lifecycleHooks.push(hook);
+        return { ...hook };
+      },
+      deleteLifecycleHook(name, o = {}) {
+        const at = env.lifecycleHooks.findIndex((h) => h.group === groupName(o.group) && h.name === name);
+        if (at < 0) throw new SandboxRequestError(404, `no lifecycle hook ${name} on the ${o.group ?? "main"} group`);
+        env.lifecycleHooks.splice(at, 1);
+      },
+      async completeLifecycleAction(id, o = {}) {
+        const instance = env.find(id);
+        const hooks = env.lifecycleHooks.filter((h) => h.group === instance?.autoScalingGroup);
+        const hook = o.hook ?? (hooks.length === 1 ? hooks[0]!.name : undefined);
+        if (!hook) throw new SandboxRequestError(400, `name the hook to complete ("hook"): ${hooks.map((h) => h.name).join(", ") || "none"} on the instance's group`);
+        const done = env.completeLifecycleAction(id, hook, o.result ?? "CONTINUE");
+        return moved(done, o.wait);
+      },
+      async detach(id, o = {}) {
+        const instance = env.detach(id);
+        if (o.decrement === false) await env.launch(instance.group);
+        return moved(instance, o.wait);
+      },
+      enterStandby: (id, o = {}) => moved(env.enterStandby(id), o.wait),
+      exitStandby: (id, o = {}) => moved(env.exitStandby(id), o.wait),
+      async stopInstance(id, o = {}) {
+        const instance = env.stopInstance(id);
+        if (o.wait) while (instance.ec2State === "stopping") await new Promise((r) => setTimeout(r, 20));
+        return written(entryOf(instance));
+      },
+      setDescribeThrottle(throttle) {
+        if (throttle && !(throttle.perSecond > 0 && throttle.burst >= 1)) throw new SandboxRequestError(400, `the describe throttle needs "describePerSecond" > 0 and "burst" >= 1, received ${JSON.stringify(throttle)}`);
+        faults.requests.setThrottle(throttle);
+      },
+      requestCounts: () => faults.requests.counts(),
+      resetRequestCounts: () => faults.requests.reset(),
       injectFault(fault) {
         const body = fault as Record<string, unknown> | null;
         if (ecs && typeof body === "object" && body !== null && body.service === "ecs" && "kind" in body && applyEcsFault(ecs, body)) {

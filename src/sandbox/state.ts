@@ -1,7 +1,7 @@
 // The state file's shape (what `--state-file` holds and GET /state answers), the environment
 // variables that make a process act as one instance, and the atomic file writer.
 import { rename, writeFile } from "node:fs/promises";
-import type { GroupRole, LifecycleState, SandboxEnvironment, SandboxInstance } from "./environment.js";
+import type { Ec2State, GroupRole, LifecycleState, SandboxEnvironment, SandboxInstance } from "./environment.js";
 
 export interface SandboxEndpoints {
   dynamodb: string;
@@ -22,6 +22,8 @@ export interface SandboxInstanceEntry {
   autoScalingGroup: string;
   launchTime: string;
   lifecycleState: LifecycleState;
+  /** Its EC2 instance state (running while Terminating:Wait, Detached or Standby). */
+  ec2State: Ec2State;
   /** Everything a process needs to act as this instance. */
   env: Record<string, string>;
 }
@@ -85,6 +87,7 @@ export function instanceEntry(env: SandboxEnvironment, endpoints: SandboxEndpoin
     autoScalingGroup: instance.autoScalingGroup,
     launchTime: instance.launchTime.toISOString(),
     lifecycleState: instance.lifecycle,
+    ec2State: instance.ec2State,
     env: instanceEnvironment(env, endpoints, instance),
   };
 }

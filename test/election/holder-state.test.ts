@@ -10,7 +10,7 @@ let sandbox: Sandbox;
 let autoScaling: AutoScalingClient;
 let ec2: EC2Client;
 beforeAll(async () => {
-  sandbox = await startSandbox({ instances: 3 });
+  sandbox = await startSandbox({ instances: 6 });
   const s = sandbox.state();
   autoScaling = new AutoScalingClient({ ...sandboxClientConfig(s, s.endpoints.autoScaling), maxAttempts: 1 });
   ec2 = new EC2Client({ ...sandboxClientConfig(s, s.endpoints.ec2), maxAttempts: 1 });
@@ -59,5 +59,21 @@ describe("holder state from Auto Scaling, then EC2", () => {
     } finally {
       sandbox.clearFaults();
     }
+  });
+
+  it("Terminating:Wait (a termination hook), Detached, Standby: still running in EC2 → may run; stopped in EC2 → cannot", async () => {
+    const [, , , hooked, detached, standby] = ids();
+    sandbox.putTerminationHook({ heartbeatTimeoutSeconds: 600 });
+    await sandbox.terminate(hooked!, { wait: true });
+    expect(sandbox.state().instances.map((i) => i.id)).not.toContain(hooked);
+    expect(await holderState(autoScaling, ec2, hooked!)).toBe("may-run");
+    await sandbox.detach(detached!, { wait: true });
+    expect(await holderState(autoScaling, ec2, detached!)).toBe("may-run");
+    await sandbox.enterStandby(standby!, { wait: true });
+    expect(await holderState(autoScaling, ec2, standby!)).toBe("may-run");
+    await sandbox.stopInstance(standby!, { wait: true });
+    expect(await holderState(autoScaling, ec2, standby!)).toBe("cannot-run");
+    await sandbox.completeLifecycleAction(hooked!);
+    expect(await holderState(autoScaling, ec2, hooked!)).toBe("cannot-run");
   });
 });
