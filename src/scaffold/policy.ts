@@ -60,14 +60,14 @@ export const POLICY_ACTIONS: readonly ActionGroup[] = [
     mode: "both",
     actions: ["autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups"],
     resource: "any",
-    why: "is the lease holder still InService; the oldest InService instance for the fallback election",
+    why: "can a late lease holder still be running; the oldest InService instance for the fallback election",
   },
   {
     sid: "EbMigrateEc2Read",
     mode: "both",
     actions: ["ec2:DescribeInstances", "ec2:DescribeTags"],
     resource: "any",
-    why: "this instance's environment and Auto Scaling group tags; launch times for the fallback",
+    why: "this instance's environment and Auto Scaling group tags; a late lease holder's EC2 state; launch times for the fallback",
   },
   {
     sid: "EbMigrateEnvironmentRead",
