@@ -86,9 +86,11 @@ export class FaultInjector {
    * answer. `instance` is the caller when the endpoint it used tells (else instance-scoped faults miss).
    */
   decide(service: ServiceName, operation: string, instance?: string): FaultDecision {
-    // The account's describe throttle answers as AWS does: Throttling (Auto Scaling, 400) or
-    // RequestLimitExceeded (EC2, 503) — wire-errors.ts maps the code per service.
-    if (!this.requests.admit(service, operation)) return { latencyMs: 0, outage: false, error: { code: "ThrottlingException", message: "Rate exceeded" } };
+    // Counted here; the account's describe throttle answers as AWS does: Throttling "Rate
+    // exceeded" (Auto Scaling, 400) or RequestLimitExceeded "Request limit exceeded." (EC2, 503),
+    // written like any fault's error (wire-errors.ts gives the status).
+    const throttled = this.requests.admit(service, operation, instance);
+    if (throttled) return { latencyMs: 0, outage: false, error: throttled };
     if (this.faults.length === 0) return NO_FAULT;
     const decision: FaultDecision = { latencyMs: 0, outage: false };
     for (const fault of [...this.faults]) {

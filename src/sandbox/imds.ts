@@ -45,7 +45,7 @@ export async function startImds(env: SandboxEnvironment, instance: SandboxInstan
       return page(res, 400, "Bad Request");
     }
     const operation = path.replace(/^\/latest\//, "");
-    if (await applyFault(options.faults.decide("imds", operation), "imds", res, writeError)) return;
+    if (await applyFault(options.faults.decide("imds", operation, instance.id), "imds", res, writeError)) return;
 
     if (path === "/latest/api/token") {
       if (req.method !== "PUT") return page(res, 405, "Method Not Allowed");
@@ -90,6 +90,18 @@ function list(entries: Map<string, string>, dir: string): string | undefined {
   return names.size === 0 ? undefined : [...names].sort().join("\n");
 }
 
+/**
+ * The steady state Auto Scaling is moving the instance to: InService, Terminated, Detached or
+ * Standby (no warm pool here), updated when the transition starts.
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/retrieving-target-lifecycle-state-through-imds.html
+ */
+function targetLifecycleState(i: SandboxInstance): string {
+  if (i.lifecycle.startsWith("Terminat")) return "Terminated";
+  if (i.lifecycle === "Detaching" || i.lifecycle === "Detached") return "Detached";
+  if (i.lifecycle === "EnteringStandby" || i.lifecycle === "Standby") return "Standby";
+  return "InService";
+}
+
 /** What this instance's IMDS serves, read afresh on each request (lifecycle and tags change). */
 function metadata(env: SandboxEnvironment, i: SandboxInstance): Map<string, string> {
   const { region, accountId } = env.identity;
@@ -109,8 +121,7 @@ function metadata(env: SandboxEnvironment, i: SandboxInstance): Map<string, stri
     ["meta-data/placement/region", region],
     ["meta-data/reservation-id", i.reservationId],
     ["meta-data/security-groups", `awseb-${env.identity.id}-stack-AWSEBSecurityGroup`],
-    // The state Auto Scaling is moving the instance to (documented IMDS item).
-    ["meta-data/autoscaling/target-lifecycle-state", i.lifecycle === "Terminating" || i.lifecycle === "Terminated" ? "Terminated" : "InService"],
+    ["meta-data/autoscaling/target-lifecycle-state", targetLifecycleState(i)],
     [
       "dynamic/instance-identity/document",
       JSON.stringify(
