@@ -1,7 +1,9 @@
 // The admin HTTP API (JSON): launch/terminate instances, change capacity, deploy, set
-// environment properties, inject faults. Every route is documented in the README (section "The local AWS sandbox").
+// environment properties, inject faults, lifecycle hooks, detach/standby/stop an instance, the
+// describe throttle, the request counts. Every route is documented in the README (section "The
+// local AWS sandbox"); ADMIN_ROUTES lists them all.
 import type { IncomingMessage } from "node:http";
-import { SandboxRequestError, type GroupRole, type LifecycleHook } from "./environment.js";
+import { SandboxRequestError, type GroupRole, type LifecycleActionResult, type LifecycleHook } from "./environment.js";
 import { countsJson, type DescribeThrottle, type RequestCounts } from "./request-counts.js";
 import type { ActiveFault } from "./faults.js";
 import { listen, readBody, sendJson, type Listener } from "./http.js";
@@ -21,14 +23,17 @@ export interface AdminTarget {
   faults(): ActiveFault[];
   clearFaults(): void;
   setEnvironmentProperties(changes: Record<string, string | null>): Promise<Record<string, string>>;
-  putTerminationHook(options?: { name?: string; group?: GroupRole; heartbeatTimeoutSeconds?: number; defaultResult?: "CONTINUE" | "ABANDON" }): LifecycleHook;
+  putTerminationHook(options?: { name?: string; group?: GroupRole; heartbeatTimeoutSeconds?: number; defaultResult?: LifecycleActionResult }): LifecycleHook;
   deleteLifecycleHook(name: string, options?: { group?: GroupRole }): void;
-  completeLifecycleAction(id: string, options?: { hook?: string; result?: "CONTINUE" | "ABANDON"; wait?: boolean }): Promise<SandboxInstanceEntry>;
+  lifecycleHooks(): LifecycleHook[];
+  completeLifecycleAction(id: string, options?: { hook?: string; result?: LifecycleActionResult; wait?: boolean }): Promise<SandboxInstanceEntry>;
+  recordLifecycleActionHeartbeat(id: string, options?: { hook?: string }): Promise<SandboxInstanceEntry>;
   detach(id: string, options?: { decrement?: boolean; wait?: boolean }): Promise<SandboxInstanceEntry>;
-  enterStandby(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
+  enterStandby(id: string, options?: { decrement?: boolean; wait?: boolean }): Promise<SandboxInstanceEntry>;
   exitStandby(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
   stopInstance(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
   setDescribeThrottle(throttle: DescribeThrottle | undefined): void;
+  describeThrottle(): DescribeThrottle | undefined;
   requestCounts(): RequestCounts;
   resetRequestCounts(): void;
 }
@@ -39,7 +44,7 @@ function optionalGroup(value: unknown): GroupRole | undefined {
   return value;
 }
 
-function optionalResult(body: Record<string, unknown>, key: string): "CONTINUE" | "ABANDON" | undefined {
+function optionalResult(body: Record<string, unknown>, key: string): LifecycleActionResult | undefined {
   const v = body[key];
   if (v === undefined || v === "CONTINUE" || v === "ABANDON") return v;
   throw new SandboxRequestError(400, `"${key}" must be "CONTINUE" or "ABANDON", received ${JSON.stringify(v)}`);
@@ -75,13 +80,16 @@ export const ADMIN_ROUTES = [
   "POST /faults",
   "DELETE /faults",
   "POST /environment/properties",
+  "GET /lifecycle-hooks",
   "POST /lifecycle-hooks",
   "DELETE /lifecycle-hooks/{name}",
   "POST /instances/{id}/complete-lifecycle-action",
+  "POST /instances/{id}/lifecycle-action-heartbeat",
   "POST /instances/{id}/detach",
   "POST /instances/{id}/standby",
   "DELETE /instances/{id}/standby",
   "POST /instances/{id}/stop",
+  "GET /throttle",
   "POST /throttle",
   "DELETE /throttle",
   "GET /requests",
@@ -92,7 +100,9 @@ export const ADMIN_ROUTES = [
 export function startAdmin(target: AdminTarget, port: number, extra?: ExtraRoutes): Promise<Listener> {
   return listen(async (req, res) => {
     const method = req.method ?? "GET";
-    const path = new URL(req.url ?? "/", "http://admin").pathname.replace(/\/+$/, "") || "/";
+    const url = new URL(req.url ?? "/", "http://admin");
+    const path = url.pathname.replace(/\/+$/, "") || "/";
+    const waitQuery = url.searchParams.get("wait") === "true";
     try {
       const body = method === "GET" ? {} : await jsonBody(req);
       if (method === "GET" && (path === "/state" || path === "/")) return sendJson(res, 200, target.state());
@@ -117,51 +127,59 @@ export function startAdmin(target: AdminTarget, port: number, extra?: ExtraRoute
       }
       const instance = /^\/instances\/([^/]+)$/.exec(path);
       if (method === "DELETE" && instance) {
-        return sendJson(res, 200, await target.terminate(decodeURIComponent(instance[1]!), { wait: new URL(req.url ?? "/", "http://admin").searchParams.get("wait") === "true" }));
+        return sendJson(res, 200, await target.terminate(decodeURIComponent(instance[1]!), { wait: waitQuery }));
       }
-      const action = /^\/instances\/([^/]+)\/(complete-lifecycle-action|detach|standby|stop)$/.exec(path);
+      const action = /^\/instances\/([^/]+)\/(complete-lifecycle-action|lifecycle-action-heartbeat|detach|standby|stop)$/.exec(path);
       if (action) {
         const id = decodeURIComponent(action[1]!);
         const wait = optionalBoolean(body, "wait") ?? false;
+        const hook = body.hook;
+        if (hook !== undefined && typeof hook !== "string") throw new SandboxRequestError(400, `"hook" must be a hook name, received ${JSON.stringify(hook)}`);
+        const decrement = optionalBoolean(body, "decrement");
         if (method === "POST" && action[2] === "complete-lifecycle-action") {
-          const hook = body.hook;
-          if (hook !== undefined && typeof hook !== "string") throw new SandboxRequestError(400, `"hook" must be a hook name, received ${JSON.stringify(hook)}`);
           const result = optionalResult(body, "result");
           return sendJson(res, 200, await target.completeLifecycleAction(id, { ...(hook ? { hook } : {}), ...(result ? { result } : {}), wait }));
         }
-        if (method === "POST" && action[2] === "detach") {
-          const decrement = optionalBoolean(body, "decrement");
-          return sendJson(res, 200, await target.detach(id, { ...(decrement === undefined ? {} : { decrement }), wait }));
-        }
-        if (method === "POST" && action[2] === "standby") return sendJson(res, 200, await target.enterStandby(id, { wait }));
-        if (method === "DELETE" && action[2] === "standby") return sendJson(res, 200, await target.exitStandby(id, { wait: new URL(req.url ?? "/", "http://admin").searchParams.get("wait") === "true" }));
+        if (method === "POST" && action[2] === "lifecycle-action-heartbeat") return sendJson(res, 200, await target.recordLifecycleActionHeartbeat(id, hook ? { hook } : {}));
+        if (method === "POST" && action[2] === "detach") return sendJson(res, 200, await target.detach(id, { ...(decrement === undefined ? {} : { decrement }), wait }));
+        if (method === "POST" && action[2] === "standby") return sendJson(res, 200, await target.enterStandby(id, { ...(decrement === undefined ? {} : { decrement }), wait }));
+        if (method === "DELETE" && action[2] === "standby") return sendJson(res, 200, await target.exitStandby(id, { wait: waitQuery }));
         if (method === "POST" && action[2] === "stop") return sendJson(res, 200, await target.stopInstance(id, { wait }));
       }
+      if (method === "GET" && path === "/lifecycle-hooks") return sendJson(res, 200, target.lifecycleHooks());
       if (method === "POST" && path === "/lifecycle-hooks") {
+        // Names, timeouts and results are checked where hooks live (SandboxEnvironment.putLifecycleHook).
         const name = body.name;
-        if (name !== undefined && (typeof name !== "string" || !/^[A-Za-z0-9\-_/]{1,255}$/.test(name))) throw new SandboxRequestError(400, `"name" must be 1-255 letters, digits, "-", "_" or "/", received ${JSON.stringify(name)}`);
+        if (name !== undefined && typeof name !== "string") throw new SandboxRequestError(400, `"name" must be a string, received ${JSON.stringify(name)}`);
         const timeout = body.heartbeatTimeoutSeconds;
         if (timeout !== undefined && typeof timeout !== "number") throw new SandboxRequestError(400, `"heartbeatTimeoutSeconds" must be a number, received ${JSON.stringify(timeout)}`);
         const group = optionalGroup(body.group);
         const defaultResult = optionalResult(body, "defaultResult");
-        return sendJson(res, 201, target.putTerminationHook({ ...(name ? { name } : {}), ...(group ? { group } : {}), ...(timeout === undefined ? {} : { heartbeatTimeoutSeconds: timeout }), ...(defaultResult ? { defaultResult } : {}) }));
+        return sendJson(res, 201, target.putTerminationHook({ ...(name === undefined ? {} : { name }), ...(group ? { group } : {}), ...(timeout === undefined ? {} : { heartbeatTimeoutSeconds: timeout }), ...(defaultResult ? { defaultResult } : {}) }));
       }
       const hook = /^\/lifecycle-hooks\/([^/]+)$/.exec(path);
       if (method === "DELETE" && hook) {
-        const group = optionalGroup(new URL(req.url ?? "/", "http://admin").searchParams.get("group") ?? undefined);
+        const group = optionalGroup(url.searchParams.get("group") ?? undefined);
         target.deleteLifecycleHook(decodeURIComponent(hook[1]!), group ? { group } : {});
         return sendJson(res, 200, {});
       }
+      const throttleJson = () => {
+        const t = target.describeThrottle();
+        return t ? { describePerSecond: t.perSecond, burst: t.burst } : null;
+      };
+      if (path === "/throttle" && method === "GET") return sendJson(res, 200, throttleJson());
       if (path === "/throttle" && method === "DELETE") {
         target.setDescribeThrottle(undefined);
-        return sendJson(res, 200, {});
+        return sendJson(res, 200, null);
       }
       if (path === "/throttle" && method === "POST") {
+        const unknown = Object.keys(body).find((k) => k !== "describePerSecond" && k !== "burst");
+        if (unknown) throw new SandboxRequestError(400, `unknown field "${unknown}" (expected "describePerSecond" and optionally "burst")`);
         const perSecond = body.describePerSecond;
         const burst = body.burst ?? perSecond;
         if (typeof perSecond !== "number" || typeof burst !== "number") throw new SandboxRequestError(400, `"describePerSecond" (and "burst", default the same) must be numbers, received ${JSON.stringify(body)}`);
         target.setDescribeThrottle({ perSecond, burst });
-        return sendJson(res, 201, { describePerSecond: perSecond, burst });
+        return sendJson(res, 201, throttleJson());
       }
       if (path === "/requests" && method === "GET") return sendJson(res, 200, countsJson(target.requestCounts()));
       if (path === "/requests" && method === "DELETE") {

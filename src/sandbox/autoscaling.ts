@@ -1,10 +1,11 @@
 // Auto Scaling (Query protocol, API 2011-01-01) over the environment's main and temporary
 // groups: DescribeAutoScalingGroups, DescribeAutoScalingInstances, termination lifecycle hooks
-// (PutLifecycleHook, DescribeLifecycleHooks, DeleteLifecycleHook, CompleteLifecycleAction),
-// DetachInstances, EnterStandby and ExitStandby.
+// (PutLifecycleHook, DescribeLifecycleHooks, DeleteLifecycleHook, CompleteLifecycleAction,
+// RecordLifecycleActionHeartbeat), DetachInstances, EnterStandby and ExitStandby.
+// https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Operations.html
 import { randomUUID } from "node:crypto";
-import type { LifecycleHook, SandboxEnvironment, SandboxInstance } from "./environment.js";
-import { MAX_GROUP_SIZE, SandboxRequestError } from "./environment.js";
+import type { HealthStatus, LifecycleHook, SandboxEnvironment, SandboxInstance } from "./environment.js";
+import { globalTimeoutSeconds, MAX_GROUP_SIZE, SandboxRequestError } from "./environment.js";
 import type { FaultInjector } from "./faults.js";
 import type { RequestHandler } from "./http.js";
 import { AwsError } from "./json-service.js";
@@ -27,10 +28,11 @@ export function autoScalingService(env: SandboxEnvironment, faults: FaultInjecto
       PutLifecycleHook: (p) => putLifecycleHook(env, p),
       DescribeLifecycleHooks: (p) => describeLifecycleHooks(env, p),
       DeleteLifecycleHook: (p) => deleteLifecycleHook(env, p),
-      CompleteLifecycleAction: (p) => completeLifecycleAction(env, p),
-      DetachInstances: (p) => instanceActivities(env, p, "Detaching", (id) => env.detach(id), true),
-      EnterStandby: (p) => instanceActivities(env, p, "Moving to Standby", (id) => env.enterStandby(id), true),
-      ExitStandby: (p) => instanceActivities(env, p, "Moving from Standby to InService", (id) => env.exitStandby(id), false),
+      CompleteLifecycleAction: (p) => lifecycleAction(env, p, true),
+      RecordLifecycleActionHeartbeat: (p) => lifecycleAction(env, p, false),
+      DetachInstances: (p) => instanceActivities(env, p, DETACH),
+      EnterStandby: (p) => instanceActivities(env, p, ENTER_STANDBY),
+      ExitStandby: (p) => instanceActivities(env, p, EXIT_STANDBY),
     },
   });
 }
@@ -53,14 +55,20 @@ function groups(env: SandboxEnvironment): { name: string; role: "main" | "tempor
   return out;
 }
 
+/**
+ * One instance as DescribeAutoScalingGroups (`Instances`, HealthStatus "Healthy") or
+ * DescribeAutoScalingInstances (with the group name, HealthStatus "HEALTHY") answers it: the two
+ * spell the health status differently, as the CLI examples of both show.
+ */
 function instanceFields(env: SandboxEnvironment, i: SandboxInstance, withGroup: boolean): { [k: string]: XmlValue } {
+  const health: HealthStatus = env.healthStatus(i);
   return {
     InstanceId: i.id,
     InstanceType: INSTANCE_TYPE,
     ...(withGroup ? { AutoScalingGroupName: i.autoScalingGroup } : {}),
     AvailabilityZone: i.availabilityZone,
     LifecycleState: i.lifecycle,
-    HealthStatus: i.lifecycle.startsWith("Terminat") || i.ec2State === "stopped" || i.ec2State === "stopping" ? "UNHEALTHY" : "HEALTHY",
+    HealthStatus: withGroup ? health.toUpperCase() : health,
     LaunchTemplate: launchTemplate(env),
     ProtectedFromScaleIn: false,
   };
@@ -136,14 +144,23 @@ function required(p: QueryParams, name: string): string {
   return value;
 }
 
+/** Runs an environment change; a request it refuses answers ValidationError, as Auto Scaling does. */
+async function validated<T>(change: () => T | Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    if (error instanceof SandboxRequestError) throw new AwsError("ValidationError", error.message);
+    throw error;
+  }
+}
+
 function hookFields(h: LifecycleHook) {
   return {
     LifecycleHookName: h.name,
     AutoScalingGroupName: h.group,
     LifecycleTransition: h.transition,
     HeartbeatTimeout: h.heartbeatTimeoutSeconds,
-    // The global timeout is 100 × the heartbeat timeout, at most 48 h (API_LifecycleHook).
-    GlobalTimeout: Math.min(100 * h.heartbeatTimeoutSeconds, 172_800),
+    GlobalTimeout: globalTimeoutSeconds(h),
     DefaultResult: h.defaultResult,
   };
 }
@@ -153,66 +170,109 @@ function hookFields(h: LifecycleHook) {
  * election must survive); HeartbeatTimeout 30–7200 s, default 3600; DefaultResult default ABANDON.
  * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutLifecycleHook.html
  */
-function putLifecycleHook(env: SandboxEnvironment, p: QueryParams): QueryFields {
+async function putLifecycleHook(env: SandboxEnvironment, p: QueryParams): Promise<QueryFields> {
   const group = groupNamed(env, p);
   const name = required(p, "LifecycleHookName");
-  const existing = env.lifecycleHooks.find((h) => h.group === group && h.name === name);
-  const transition = p.get("LifecycleTransition") ?? existing?.transition;
-  if (transition !== "autoscaling:EC2_INSTANCE_TERMINATING") {
-    throw new AwsError("ValidationError", `The sandbox models termination hooks only: LifecycleTransition must be autoscaling:EC2_INSTANCE_TERMINATING, received ${transition ?? "none"}`);
-  }
-  const heartbeatTimeoutSeconds = p.integer("HeartbeatTimeout", 30, 7200, existing?.heartbeatTimeoutSeconds ?? 3600, "ValidationError");
-  const defaultResult = p.get("DefaultResult") ?? existing?.defaultResult ?? "ABANDON";
-  if (defaultResult !== "CONTINUE" && defaultResult !== "ABANDON") throw new AwsError("ValidationError", `DefaultResult must be CONTINUE or ABANDON, received ${defaultResult}`);
-  const hook: LifecycleHook = { name, group, transition, heartbeatTimeoutSeconds, defaultResult };
-  if (existing) Object.assign(existing, hook);
-  else env.lifecycleHooks.push(hook);
+  const timeout = p.get("HeartbeatTimeout");
+  await validated(() =>
+    env.putLifecycleHook({
+      group,
+      name,
+      ...(p.get("LifecycleTransition") === undefined ? {} : { transition: p.get("LifecycleTransition") }),
+      ...(timeout === undefined ? {} : { heartbeatTimeoutSeconds: /^-?\d+$/.test(timeout) ? Number(timeout) : timeout }),
+      ...(p.get("DefaultResult") === undefined ? {} : { defaultResult: p.get("DefaultResult") }),
+    }),
+  );
   return {};
 }
 
+/** https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeLifecycleHooks.html */
 function describeLifecycleHooks(env: SandboxEnvironment, p: QueryParams): QueryFields {
   const group = groupNamed(env, p);
   const names = p.members("LifecycleHookNames");
   return { LifecycleHooks: env.lifecycleHooks.filter((h) => h.group === group && (names.length === 0 || names.includes(h.name))).map(hookFields) };
 }
 
-function deleteLifecycleHook(env: SandboxEnvironment, p: QueryParams): QueryFields {
+/** https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DeleteLifecycleHook.html */
+async function deleteLifecycleHook(env: SandboxEnvironment, p: QueryParams): Promise<QueryFields> {
   const group = groupNamed(env, p);
   const name = required(p, "LifecycleHookName");
-  const at = env.lifecycleHooks.findIndex((h) => h.group === group && h.name === name);
-  if (at < 0) throw new AwsError("ValidationError", `No Lifecycle Hook found with name ${name} for group ${group}`);
-  env.lifecycleHooks.splice(at, 1);
-  return {};
-}
-
-/** https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CompleteLifecycleAction.html */
-function completeLifecycleAction(env: SandboxEnvironment, p: QueryParams): QueryFields {
-  groupNamed(env, p);
-  const hook = required(p, "LifecycleHookName");
-  const result = required(p, "LifecycleActionResult");
-  if (result !== "CONTINUE" && result !== "ABANDON") throw new AwsError("ValidationError", `LifecycleActionResult must be CONTINUE or ABANDON, received ${result}`);
-  const id = p.get("InstanceId");
-  if (!id) throw new AwsError("ValidationError", "The sandbox completes lifecycle actions by InstanceId only (no LifecycleActionToken).");
-  try {
-    env.completeLifecycleAction(id, hook, result);
-  } catch (error) {
-    if (error instanceof SandboxRequestError) throw new AwsError("ValidationError", error.message);
-    throw error;
-  }
+  await validated(() => env.deleteLifecycleHook(group, name));
   return {};
 }
 
 /**
+ * CompleteLifecycleAction (`complete`) or RecordLifecycleActionHeartbeat, by InstanceId. The
+ * sandbox sends no lifecycle notifications, so there is no LifecycleActionToken to give back.
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CompleteLifecycleAction.html
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RecordLifecycleActionHeartbeat.html
+ */
+async function lifecycleAction(env: SandboxEnvironment, p: QueryParams, complete: boolean): Promise<QueryFields> {
+  groupNamed(env, p);
+  const hook = required(p, "LifecycleHookName");
+  const result = complete ? required(p, "LifecycleActionResult") : undefined;
+  if (complete && result !== "CONTINUE" && result !== "ABANDON") throw new AwsError("ValidationError", `LifecycleActionResult must be CONTINUE or ABANDON, received ${result}`);
+  const id = p.get("InstanceId");
+  if (!id) {
+    if (p.get("LifecycleActionToken")) throw new AwsError("ValidationError", `No active Lifecycle Action found with token ${p.get("LifecycleActionToken")}`);
+    throw new AwsError("ValidationError", "Either an InstanceId or a LifecycleActionToken must be given.");
+  }
+  await validated(() => (complete ? env.completeLifecycleAction(id, hook, result as "CONTINUE" | "ABANDON") : env.recordLifecycleActionHeartbeat(id, hook)));
+  return {};
+}
+
+interface InstanceMove {
+  /** ShouldDecrementDesiredCapacity is required (DetachInstances, EnterStandby). */
+  decrementParam: boolean;
+  move(env: SandboxEnvironment, id: string, decrement: boolean): SandboxInstance | Promise<SandboxInstance>;
+  description: (id: string) => string;
+  /** What the Cause says happened, e.g. "was detached". */
+  happened: string;
+  statusCode: string;
+  progress: number;
+}
+
+// Descriptions, causes, StatusCode and Progress as AWS's examples show them (the CLI examples of
+// detach-instances and the user guide's standby walk-through).
+// https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-enter-exit-standby.html
+const DETACH: InstanceMove = {
+  decrementParam: true,
+  move: (env, id, decrement) => env.detach(id, { decrement }),
+  description: (id) => `Detaching EC2 instance: ${id}`,
+  happened: "was detached",
+  statusCode: "InProgress",
+  progress: 50,
+};
+const ENTER_STANDBY: InstanceMove = {
+  decrementParam: true,
+  move: (env, id, decrement) => env.enterStandby(id, { decrement }),
+  description: (id) => `Moving EC2 instance to Standby: ${id}`,
+  happened: "was moved to standby",
+  statusCode: "InProgress",
+  progress: 50,
+};
+const EXIT_STANDBY: InstanceMove = {
+  decrementParam: false,
+  move: (env, id) => env.exitStandby(id),
+  description: (id) => `Moving EC2 instance out of Standby: ${id}`,
+  happened: "was moved out of standby",
+  statusCode: "PreInService",
+  progress: 30,
+};
+
+/**
  * DetachInstances / EnterStandby / ExitStandby: each instance moves, one Activity per instance.
  * ShouldDecrementDesiredCapacity is required for the first two; without a decrement AWS
- * launches a replacement — the sandbox does that too.
+ * launches a replacement — the sandbox does that too. At most 20 instances per call.
  * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DetachInstances.html
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_EnterStandby.html
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_ExitStandby.html
  */
-function instanceActivities(env: SandboxEnvironment, p: QueryParams, what: string, move: (id: string) => SandboxInstance, decrementParam: boolean): QueryFields {
+async function instanceActivities(env: SandboxEnvironment, p: QueryParams, what: InstanceMove): Promise<QueryFields> {
   const group = groupNamed(env, p);
   const ids = p.members("InstanceIds");
-  let decrement = true;
-  if (decrementParam) {
+  let decrement = false;
+  if (what.decrementParam) {
     const raw = required(p, "ShouldDecrementDesiredCapacity");
     if (raw !== "true" && raw !== "false") throw new AwsError("ValidationError", `ShouldDecrementDesiredCapacity must be true or false, received ${raw}`);
     decrement = raw === "true";
@@ -223,24 +283,23 @@ function instanceActivities(env: SandboxEnvironment, p: QueryParams, what: strin
     if (!instance || instance.autoScalingGroup !== group || !instance.inAutoScaling) throw new AwsError("ValidationError", `The instance ${id} is not part of Auto Scaling group ${group}.`);
     return instance;
   });
-  const activities = instances.map((instance) => {
-    try {
-      move(instance.id);
-    } catch (error) {
-      if (error instanceof SandboxRequestError) throw new AwsError("ValidationError", error.message);
-      throw error;
-    }
-    if (!decrement) void env.launch(instance.group).catch(() => undefined);
-    return {
+  const activities: QueryFields[] = [];
+  for (const instance of instances) {
+    const before = env.desiredCapacity(instance.group);
+    await validated(() => what.move(env, instance.id, decrement));
+    const after = env.desiredCapacity(instance.group);
+    const at = new Date();
+    const capacity = after < before ? `, shrinking the capacity from ${before} to ${after}` : after > before ? `, increasing the capacity from ${before} to ${after}` : "";
+    activities.push({
       ActivityId: randomUUID(),
       AutoScalingGroupName: group,
-      Description: `${what} EC2 instance: ${instance.id}`,
-      Cause: `At ${new Date().toISOString()} instance ${instance.id} was ${what.toLowerCase()} in response to a user request${decrementParam ? `, ${decrement ? "shrinking" : "keeping"} the capacity` : ""}.`,
-      StartTime: new Date(),
-      StatusCode: "InProgress",
-      Progress: 50,
-      Details: "{}",
-    };
-  });
+      Description: what.description(instance.id),
+      Cause: `At ${at.toISOString().replace(/\.\d{3}Z$/, "Z")} instance ${instance.id} ${what.happened} in response to a user request${capacity}.`,
+      StartTime: at,
+      StatusCode: what.statusCode,
+      Progress: what.progress,
+      Details: JSON.stringify({ "Subnet ID": SUBNET_IDS[0], "Availability Zone": instance.availabilityZone }),
+    });
+  }
   return { Activities: activities };
 }

@@ -114,7 +114,8 @@ function describeInstancesHealth(env: SandboxEnvironment, p: QueryParams): Query
     if (a !== "All" && !HEALTH_ATTRIBUTES.includes(a)) throw new AwsError("InvalidParameterValue", `Invalid attribute name: ${a}`);
   }
   const wants = (a: string) => requested.includes("All") || requested.includes(a);
-  const instances = env.instances.filter((i) => i.lifecycle !== "Terminated");
+  // The environment's instances: its Auto Scaling groups' (a detached one is no longer EB's).
+  const instances = env.instances.filter((i) => i.inAutoScaling && i.lifecycle !== "Terminated" && i.lifecycle !== "Detaching" && i.lifecycle !== "Detached");
   // EB pages instance health in pages of 100.
   const page = paginate(instances, 100, p.get("NextToken"), "InvalidParameterValue");
   return {

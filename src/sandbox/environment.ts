@@ -2,14 +2,29 @@
 // and its instances with their Auto Scaling lifecycle (Pending → InService → Terminating
 // [→ Terminating:Wait while a termination lifecycle hook holds it → Terminating:Proceed] →
 // Terminated → forgotten by Auto Scaling, while EC2 still shows them "terminated" for a while;
-// InService → Detaching → Detached → forgotten by Auto Scaling, still running in EC2;
-// InService → EnteringStandby → Standby → Pending → InService), and the EC2 state that follows.
+// InService|Standby → Detaching → Detached → forgotten by Auto Scaling, still running in EC2;
+// InService → EnteringStandby → Standby → (ExitStandby) Pending → InService), and the EC2 state
+// that follows (pending, running, shutting-down, terminated; stopping, stopped on a stop).
 // https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-lifecycle.html
+// https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks-overview.html
+// https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-detach-attach-instances.html
+// https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-enter-exit-standby.html
 import { newEnvironmentId, newInstanceId, newPrivateIp, newReservationId, newResourceSuffix } from "./ids.js";
 import { availabilityZones } from "./facts.js";
 
+/**
+ * LifecycleState as the Auto Scaling API documents it (API_AutoScalingInstanceDetails, "Valid
+ * values"), without the warm pool's Warmed:* states (the sandbox has no warm pool). The sandbox
+ * never enters Pending:Wait / Pending:Proceed (it models termination hooks only, no launch hooks)
+ * nor Quarantined ("The Quarantined state is not used", same page): they are here so the type
+ * is the API's.
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_AutoScalingInstanceDetails.html
+ */
 export type LifecycleState =
   | "Pending"
+  | "Pending:Wait"
+  | "Pending:Proceed"
+  | "Quarantined"
   | "InService"
   | "Terminating"
   | "Terminating:Wait"
@@ -19,21 +34,46 @@ export type LifecycleState =
   | "Detached"
   | "EnteringStandby"
   | "Standby";
+/** https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html */
 export type Ec2State = "pending" | "running" | "stopping" | "stopped" | "shutting-down" | "terminated";
+export type HealthStatus = "Healthy" | "Unhealthy";
+export type LifecycleActionResult = "CONTINUE" | "ABANDON";
 
 /**
  * A lifecycle hook on instance termination (PutLifecycleHook with LifecycleTransition
  * autoscaling:EC2_INSTANCE_TERMINATING): a terminating instance waits in Terminating:Wait —
  * still running — until CompleteLifecycleAction or the heartbeat timeout (then DefaultResult;
- * for termination CONTINUE and ABANDON both let it terminate).
+ * for termination CONTINUE and ABANDON both let it terminate, ABANDON also ends the other hooks'
+ * actions). RecordLifecycleActionHeartbeat restarts the timeout; the wait never lasts longer than
+ * the global timeout, 100 × HeartbeatTimeout or 48 hours, whichever is smaller.
  * https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks-overview.html
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutLifecycleHook.html
  */
 export interface LifecycleHook {
   name: string;
   group: string;
   transition: "autoscaling:EC2_INSTANCE_TERMINATING";
   heartbeatTimeoutSeconds: number;
-  defaultResult: "CONTINUE" | "ABANDON";
+  defaultResult: LifecycleActionResult;
+}
+
+/** PutLifecycleHook's bounds and defaults (API_PutLifecycleHook: HeartbeatTimeout 30–7200, default 3600; DefaultResult default ABANDON). */
+export const HEARTBEAT_TIMEOUT_RANGE = { min: 30, max: 7200, default: 3600 } as const;
+export const DEFAULT_HOOK_RESULT: LifecycleActionResult = "ABANDON";
+const MAX_GLOBAL_TIMEOUT_SECONDS = 172_800;
+
+/** The global timeout of a hook: 100 × its heartbeat timeout, at most 48 hours (API_LifecycleHook). */
+export function globalTimeoutSeconds(hook: Pick<LifecycleHook, "heartbeatTimeoutSeconds">): number {
+  return Math.min(100 * hook.heartbeatTimeoutSeconds, MAX_GLOBAL_TIMEOUT_SECONDS);
+}
+
+/** A hook as PutLifecycleHook (or the admin API) gives it: unset fields keep the existing hook's or take the defaults. */
+export interface LifecycleHookInput {
+  group: string;
+  name: string;
+  transition?: string;
+  heartbeatTimeoutSeconds?: unknown;
+  defaultResult?: unknown;
 }
 export type GroupRole = "main" | "temporary";
 
@@ -64,6 +104,8 @@ export interface SandboxInstance {
   /** Its own DynamoDB endpoint (the fault proxy on a port of its own; set by the effects' prepare). */
   dynamodbUrl: string;
   terminatedAt?: Date;
+  /** Set while in (or entering) Standby: Auto Scaling does not health-check it then and reports the status it had before. */
+  standbyHealth?: HealthStatus;
 }
 
 export interface EnvironmentIdentity {
@@ -90,6 +132,8 @@ export interface LifecycleTimings {
   forgetEc2Ms: number;
   /** How long Detaching, EnteringStandby and EC2's stopping last. */
   transitionMs: number;
+  /** How long one second of a lifecycle hook's HeartbeatTimeout lasts (1000; tests shorten it to see a timeout). */
+  heartbeatSecondMs: number;
 }
 
 /** A request the caller got wrong (unknown instance, capacity out of range): status and message. */
@@ -103,7 +147,14 @@ export class SandboxRequestError extends Error {
   }
 }
 
-export const DEFAULT_TIMINGS: LifecycleTimings = { pendingMs: 200, terminatingMs: 200, forgetAutoScalingMs: 2_000, forgetEc2Ms: 3_600_000, transitionMs: 200 };
+export const DEFAULT_TIMINGS: LifecycleTimings = {
+  pendingMs: 200,
+  terminatingMs: 200,
+  forgetAutoScalingMs: 2_000,
+  forgetEc2Ms: 3_600_000,
+  transitionMs: 200,
+  heartbeatSecondMs: 1_000,
+};
 export const MAX_GROUP_SIZE = 100;
 
 /** What the sandbox does around an instance's life: IMDS listener, on-instance files, state file. */
@@ -112,7 +163,7 @@ export interface InstanceEffects {
   prepare(instance: SandboxInstance): Promise<string>;
   /** Its deployment or the environment's properties changed: rewrite its files. */
   refresh(instance: SandboxInstance): Promise<void>;
-  /** It reached Terminated: nothing runs on it any more (its IMDS stops answering). */
+  /** It reached Terminated or EC2 stopped it: nothing runs on it any more (its IMDS and DynamoDB endpoint stop answering). */
   retire(instance: SandboxInstance): Promise<void>;
   /** Something visible in the state file changed. */
   changed(): void;
@@ -127,7 +178,9 @@ export interface EnvironmentOptions {
   now?: () => number;
 }
 
-type Waiter = { id: string; states: LifecycleState[]; resolve: () => void };
+type Waiter = { id: string; done: (instance: SandboxInstance) => boolean; resolve: () => void };
+/** A termination hook's action on one instance: its current timeout and the global deadline (epoch ms). */
+type PendingAction = { hook: LifecycleHook; timer: NodeJS.Timeout | undefined; globalDeadline: number };
 
 export class SandboxEnvironment {
   readonly identity: EnvironmentIdentity;
@@ -137,10 +190,10 @@ export class SandboxEnvironment {
   /** Every instance still known to EC2, in launch order. */
   instances: SandboxInstance[] = [];
   temporaryGroupCreated = false;
-  /** Lifecycle hooks by name (names are unique per group; the sandbox keys them by group and name). */
+  /** Lifecycle hooks (a name is unique within its group). */
   readonly lifecycleHooks: LifecycleHook[] = [];
-  /** Instances held in Terminating:Wait, with the hooks still to complete and their timeout timer. */
-  private readonly waitingHooks = new Map<string, { pending: Set<string>; timers: NodeJS.Timeout[] }>();
+  /** Instances held in Terminating:Wait: instance id → hook name → its pending action. */
+  private readonly actions = new Map<string, Map<string, PendingAction>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private waiters: Waiter[] = [];
   private lastLaunch = 0;
@@ -188,6 +241,18 @@ export class SandboxEnvironment {
   }
 
   /**
+   * The health status Auto Scaling reports. Its EC2 health check finds an instance that is not
+   * running unhealthy (modelled as at once; what Auto Scaling then does — terminate and replace
+   * it — is not: the lifecycle state stays). An instance in Standby is not health-checked and
+   * keeps the status it had before (as-enter-exit-standby, "Health status of an instance in a
+   * standby state").
+   */
+  healthStatus(i: SandboxInstance): HealthStatus {
+    if (i.standbyHealth) return i.standbyHealth;
+    return i.lifecycle.startsWith("Terminat") || i.ec2State === "stopping" || i.ec2State === "stopped" ? "Unhealthy" : "Healthy";
+  }
+
+  /**
    * Starts the environment with `count` instances already InService, launched a minute apart
    * in the past (as if the environment had been running), oldest first.
    */
@@ -198,6 +263,7 @@ export class SandboxEnvironment {
 
   /** Launches one instance with the current deployment; it is InService after `pendingMs`. */
   async launch(group: GroupRole, options: { inService?: boolean; launchTime?: number } = {}): Promise<SandboxInstance> {
+    if (this.stopped) throw new SandboxRequestError(400, "the sandbox is stopping");
     if (this.desiredCapacity(group) >= MAX_GROUP_SIZE) throw new SandboxRequestError(400, `the ${group} group already has ${MAX_GROUP_SIZE} instances (its MaxSize)`);
     if (group === "temporary") this.temporaryGroupCreated = true;
     // Launch times strictly increase, so "oldest" is never ambiguous within the sandbox.
@@ -225,7 +291,7 @@ export class SandboxEnvironment {
     if (!options.inService) {
       this.after(this.timings.pendingMs, () => {
         if (instance.lifecycle !== "Pending") return;
-        instance.ec2State = "running";
+        if (instance.ec2State === "pending") this.setEc2State(instance, "running");
         this.transition(instance, "InService");
       });
     }
@@ -234,53 +300,123 @@ export class SandboxEnvironment {
   }
 
   /**
-   * Terminating now; with termination lifecycle hooks on its group, Terminating:Wait (EC2 still
-   * running) until each is completed or times out; then Terminating:Proceed, EC2 shutting-down,
-   * Terminated after `terminatingMs`, forgotten by Auto Scaling later still.
+   * Terminates an instance. In an Auto Scaling group: Terminating now; with termination
+   * lifecycle hooks on its group, Terminating:Wait (EC2 still running) until each hook's action
+   * is completed or times out; then Terminating:Proceed; EC2 shutting-down, Terminated (and EC2
+   * terminated) after `terminatingMs`, forgotten by Auto Scaling later still. A detached
+   * instance is no group's any more: only EC2 shuts it down. Already terminating: no change.
    */
   terminate(id: string): SandboxInstance {
     const instance = this.find(id);
-    if (!instance || !instance.inAutoScaling) throw new SandboxRequestError(404, `no instance ${id} in the environment`);
-    if (instance.lifecycle.startsWith("Terminat") || instance.lifecycle === "Detaching" || instance.lifecycle === "Detached") return instance;
+    if (!instance || instance.ec2State === "terminated") throw new SandboxRequestError(404, `no instance ${id} in the environment`);
+    if (instance.lifecycle === "Detaching" || instance.lifecycle === "Detached") {
+      if (instance.ec2State !== "shutting-down") this.shutDown(instance, false);
+      return instance;
+    }
+    if (instance.lifecycle.startsWith("Terminat")) return instance;
+    delete instance.standbyHealth;
     this.transition(instance, "Terminating");
     const hooks = this.lifecycleHooks.filter((h) => h.group === instance.autoScalingGroup);
     if (hooks.length === 0) {
-      this.shutDown(instance);
+      this.shutDown(instance, true);
       return instance;
     }
     this.transition(instance, "Terminating:Wait");
-    const timers = hooks.map((hook) =>
-      setTimeout(() => this.completeLifecycleAction(instance.id, hook.name, hook.defaultResult), hook.heartbeatTimeoutSeconds * 1000),
-    );
-    this.waitingHooks.set(instance.id, { pending: new Set(hooks.map((h) => h.name)), timers });
-    return instance;
-  }
-
-  /** CompleteLifecycleAction (or a hook's timeout): once no hook holds it, the instance terminates. */
-  completeLifecycleAction(id: string, hookName: string, _result: "CONTINUE" | "ABANDON"): SandboxInstance {
-    const instance = this.find(id);
-    const waiting = this.waitingHooks.get(id);
-    if (!instance || !waiting || !waiting.pending.has(hookName)) {
-      throw new SandboxRequestError(400, `No active Lifecycle Action found with instance ID ${id}`);
+    const started = this.now();
+    const pending = new Map<string, PendingAction>();
+    for (const hook of hooks) {
+      const globalDeadline = started + globalTimeoutSeconds(hook) * this.timings.heartbeatSecondMs;
+      pending.set(hook.name, { hook, globalDeadline, timer: this.actionTimer(instance.id, hook, started + hook.heartbeatTimeoutSeconds * this.timings.heartbeatSecondMs) });
     }
-    // For a termination hook, CONTINUE and ABANDON both let the instance terminate (ABANDON
-    // skips the remaining hooks).
-    waiting.pending.delete(hookName);
-    if (_result === "ABANDON") waiting.pending.clear();
-    if (waiting.pending.size > 0) return instance;
-    for (const t of waiting.timers) clearTimeout(t);
-    this.waitingHooks.delete(id);
-    this.transition(instance, "Terminating:Proceed");
-    this.shutDown(instance);
+    this.actions.set(instance.id, pending);
     return instance;
   }
 
-  /** DetachInstances: InService or Standby → Detaching → Detached → forgotten by Auto Scaling; EC2 runs on. */
-  detach(id: string): SandboxInstance {
+  /** Hook names with an action pending on the instance (it is in Terminating:Wait while there are any). */
+  pendingActions(id: string): string[] {
+    return [...(this.actions.get(id)?.keys() ?? [])];
+  }
+
+  /**
+   * CompleteLifecycleAction (or a hook's timeout, with its DefaultResult): once no hook holds
+   * the instance, it terminates. For a termination hook CONTINUE and ABANDON both let it
+   * terminate; ABANDON also ends the other hooks' actions.
+   */
+  completeLifecycleAction(id: string, hookName: string, result: LifecycleActionResult): SandboxInstance {
+    const { instance, pending } = this.pendingAction(id, hookName);
+    this.cancel(pending.get(hookName)!.timer);
+    pending.delete(hookName);
+    if (result === "ABANDON") {
+      for (const action of pending.values()) this.cancel(action.timer);
+      pending.clear();
+    }
+    if (pending.size > 0) return instance;
+    this.actions.delete(id);
+    this.transition(instance, "Terminating:Proceed");
+    this.shutDown(instance, true);
+    return instance;
+  }
+
+  /**
+   * RecordLifecycleActionHeartbeat: the action's timeout starts again (HeartbeatTimeout from
+   * now), never past the global timeout.
+   * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RecordLifecycleActionHeartbeat.html
+   */
+  recordLifecycleActionHeartbeat(id: string, hookName: string): SandboxInstance {
+    const { instance, pending } = this.pendingAction(id, hookName);
+    const action = pending.get(hookName)!;
+    this.cancel(action.timer);
+    const due = Math.min(this.now() + action.hook.heartbeatTimeoutSeconds * this.timings.heartbeatSecondMs, action.globalDeadline);
+    action.timer = this.actionTimer(id, action.hook, due);
+    return instance;
+  }
+
+  /**
+   * PutLifecycleHook: creates the hook or updates the group's hook of that name (unset fields
+   * keep its values). Only termination hooks are modelled — what a lease holder must survive.
+   */
+  putLifecycleHook(input: LifecycleHookInput): LifecycleHook {
+    const bad = (message: string) => new SandboxRequestError(400, message);
+    if (!/^[A-Za-z0-9\-_/]{1,255}$/.test(input.name)) throw bad(`LifecycleHookName must be 1-255 characters of [A-Za-z0-9-_/], received ${JSON.stringify(input.name)}`);
+    const existing = this.lifecycleHooks.find((h) => h.group === input.group && h.name === input.name);
+    const transition = input.transition ?? existing?.transition ?? "autoscaling:EC2_INSTANCE_TERMINATING";
+    if (transition !== "autoscaling:EC2_INSTANCE_TERMINATING") {
+      throw bad(`the sandbox models termination hooks only: LifecycleTransition must be autoscaling:EC2_INSTANCE_TERMINATING, received ${transition}`);
+    }
+    const timeout = input.heartbeatTimeoutSeconds ?? existing?.heartbeatTimeoutSeconds ?? HEARTBEAT_TIMEOUT_RANGE.default;
+    if (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < HEARTBEAT_TIMEOUT_RANGE.min || timeout > HEARTBEAT_TIMEOUT_RANGE.max) {
+      throw bad(`HeartbeatTimeout must be a whole number of seconds from ${HEARTBEAT_TIMEOUT_RANGE.min} to ${HEARTBEAT_TIMEOUT_RANGE.max}, received ${JSON.stringify(timeout)}`);
+    }
+    const defaultResult = input.defaultResult ?? existing?.defaultResult ?? DEFAULT_HOOK_RESULT;
+    if (defaultResult !== "CONTINUE" && defaultResult !== "ABANDON") throw bad(`DefaultResult must be CONTINUE or ABANDON, received ${JSON.stringify(defaultResult)}`);
+    const hook: LifecycleHook = { name: input.name, group: input.group, transition, heartbeatTimeoutSeconds: timeout, defaultResult };
+    if (existing) Object.assign(existing, hook);
+    else this.lifecycleHooks.push(hook);
+    return { ...hook };
+  }
+
+  /**
+   * DeleteLifecycleHook: outstanding actions of the hook are completed first — CONTINUE for
+   * terminating instances (API_DeleteLifecycleHook).
+   */
+  deleteLifecycleHook(group: string, name: string): void {
+    const at = this.lifecycleHooks.findIndex((h) => h.group === group && h.name === name);
+    if (at < 0) throw new SandboxRequestError(404, `No Lifecycle Hook found with name ${name} for group ${group}`);
+    this.lifecycleHooks.splice(at, 1);
+    for (const [id, pending] of [...this.actions]) if (pending.has(name) && this.find(id)?.autoScalingGroup === group) this.completeLifecycleAction(id, name, "CONTINUE");
+  }
+
+  /**
+   * DetachInstances: InService or Standby → Detaching → Detached → forgotten by Auto Scaling;
+   * EC2 runs on (so do its IMDS, DynamoDB endpoint and files). Without `decrement` Auto Scaling
+   * launches a replacement.
+   */
+  async detach(id: string, options: { decrement: boolean }): Promise<SandboxInstance> {
     const instance = this.inGroup(id);
     if (instance.lifecycle !== "InService" && instance.lifecycle !== "Standby") {
       throw new SandboxRequestError(400, `The instance ${id} is not in InService or Standby (it is ${instance.lifecycle}).`);
     }
+    delete instance.standbyHealth;
     this.transition(instance, "Detaching");
     this.after(this.timings.transitionMs, () => {
       this.transition(instance, "Detached");
@@ -289,22 +425,31 @@ export class SandboxEnvironment {
         this.effects.changed();
       });
     });
+    if (!options.decrement) await this.launch(instance.group);
     return instance;
   }
 
-  /** EnterStandby: InService → EnteringStandby → Standby (EC2 still running). */
-  enterStandby(id: string): SandboxInstance {
+  /**
+   * EnterStandby: InService → EnteringStandby → Standby; EC2 runs on. Without `decrement` Auto
+   * Scaling launches a replacement.
+   */
+  async enterStandby(id: string, options: { decrement: boolean }): Promise<SandboxInstance> {
     const instance = this.inGroup(id);
     if (instance.lifecycle !== "InService") throw new SandboxRequestError(400, `The instance ${id} is not in InService (it is ${instance.lifecycle}).`);
+    instance.standbyHealth = this.healthStatus(instance);
     this.transition(instance, "EnteringStandby");
-    this.after(this.timings.transitionMs, () => this.transition(instance, "Standby"));
+    this.after(this.timings.transitionMs, () => {
+      if (instance.lifecycle === "EnteringStandby") this.transition(instance, "Standby");
+    });
+    if (!options.decrement) await this.launch(instance.group);
     return instance;
   }
 
-  /** ExitStandby: Standby → Pending → InService. */
+  /** ExitStandby: Standby → Pending → InService (the desired capacity grows by one again). */
   exitStandby(id: string): SandboxInstance {
     const instance = this.inGroup(id);
     if (instance.lifecycle !== "Standby") throw new SandboxRequestError(400, `The instance ${id} is not in Standby (it is ${instance.lifecycle}).`);
+    delete instance.standbyHealth;
     this.transition(instance, "Pending");
     this.after(this.timings.pendingMs, () => {
       if (instance.lifecycle === "Pending") this.transition(instance, "InService");
@@ -313,20 +458,21 @@ export class SandboxEnvironment {
   }
 
   /**
-   * StopInstances on an instance: EC2 stopping → stopped; its processes are gone. Auto Scaling's
-   * health check would then mark it unhealthy and replace it — not modelled: the lifecycle
-   * state stays as it was, which is what a follower may see before the health check runs.
+   * StopInstances on an instance: EC2 stopping → stopped (after `transitionMs`); nothing runs
+   * on it then (its IMDS and DynamoDB endpoint close). Auto Scaling's health check would then
+   * mark it unhealthy and replace it — only the health status is modelled: the lifecycle state
+   * stays as it was, which is what a follower may see before the health check acts.
    */
   stopInstance(id: string): SandboxInstance {
     const instance = this.find(id);
     if (!instance || (instance.ec2State !== "running" && instance.ec2State !== "pending")) {
-      throw new SandboxRequestError(400, `no running instance ${id}`);
+      throw new SandboxRequestError(400, `no running instance ${id} (EC2 state: ${instance?.ec2State ?? "unknown"})`);
     }
-    instance.ec2State = "stopping";
-    this.effects.changed();
+    this.setEc2State(instance, "stopping");
     this.after(this.timings.transitionMs, () => {
-      instance.ec2State = "stopped";
-      this.effects.changed();
+      if (instance.ec2State !== "stopping") return;
+      this.setEc2State(instance, "stopped");
+      void this.effects.retire(instance);
     });
     return instance;
   }
@@ -337,19 +483,38 @@ export class SandboxEnvironment {
     return instance;
   }
 
-  /** EC2 shuts the instance down: shutting-down now, terminated (and Terminated) after `terminatingMs`. */
-  private shutDown(instance: SandboxInstance): void {
-    instance.ec2State = "shutting-down";
-    this.effects.changed();
+  private pendingAction(id: string, hookName: string): { instance: SandboxInstance; pending: Map<string, PendingAction> } {
+    const instance = this.find(id);
+    const pending = this.actions.get(id);
+    // AWS's words (ValidationError) for an instance with no action of that hook waiting.
+    if (!instance || !pending?.has(hookName)) throw new SandboxRequestError(400, `No active Lifecycle Action found with instance ID ${id}`);
+    return { instance, pending };
+  }
+
+  /** At `due` (epoch ms) the action times out and gets its hook's DefaultResult. */
+  private actionTimer(id: string, hook: LifecycleHook, due: number): NodeJS.Timeout | undefined {
+    return this.after(Math.max(0, due - this.now()), () => {
+      if (this.actions.get(id)?.has(hook.name)) this.completeLifecycleAction(id, hook.name, hook.defaultResult);
+    });
+  }
+
+  /**
+   * EC2 shuts the instance down: shutting-down now, terminated after `terminatingMs` — with the
+   * Auto Scaling lifecycle Terminated (then forgotten by Auto Scaling) when `inGroup`.
+   */
+  private shutDown(instance: SandboxInstance, inGroup: boolean): void {
+    this.setEc2State(instance, "shutting-down");
     this.after(this.timings.terminatingMs, () => {
-      instance.ec2State = "terminated";
       instance.terminatedAt = new Date(this.now());
-      this.transition(instance, "Terminated");
+      this.setEc2State(instance, "terminated");
+      if (inGroup) this.transition(instance, "Terminated");
       void this.effects.retire(instance);
-      this.after(this.timings.forgetAutoScalingMs, () => {
-        instance.inAutoScaling = false;
-        this.effects.changed();
-      });
+      if (inGroup) {
+        this.after(this.timings.forgetAutoScalingMs, () => {
+          instance.inAutoScaling = false;
+          this.effects.changed();
+        });
+      }
       this.after(this.timings.forgetEc2Ms, () => {
         this.instances = this.instances.filter((i) => i !== instance);
       });
@@ -412,21 +577,29 @@ export class SandboxEnvironment {
     return { ...this.properties };
   }
 
-  /** Resolves once the instance is in one of `states`. */
+  /** Resolves once the instance is in one of `states` (at once if it is, or is unknown). */
   whenState(id: string, states: LifecycleState[]): Promise<void> {
-    const instance = this.find(id);
-    if (!instance || states.includes(instance.lifecycle)) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ id, states, resolve }));
+    return this.when(id, (i) => states.includes(i.lifecycle));
+  }
+
+  /** Resolves once the instance is in one of the EC2 `states` (at once if it is, or is unknown). */
+  whenEc2State(id: string, states: Ec2State[]): Promise<void> {
+    return this.when(id, (i) => states.includes(i.ec2State));
   }
 
   stop(): void {
     this.stopped = true;
-    for (const w of this.waitingHooks.values()) for (const t of w.timers) clearTimeout(t);
-    this.waitingHooks.clear();
+    this.actions.clear();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const w of this.waiters) w.resolve();
     this.waiters = [];
+  }
+
+  private when(id: string, done: (instance: SandboxInstance) => boolean): Promise<void> {
+    const instance = this.find(id);
+    if (!instance || done(instance) || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ id, done, resolve }));
   }
 
   private nextDeployment(versionLabel: string | undefined): DeploymentInfo {
@@ -439,18 +612,34 @@ export class SandboxEnvironment {
 
   private transition(instance: SandboxInstance, state: LifecycleState): void {
     instance.lifecycle = state;
-    const ready = this.waiters.filter((w) => w.id === instance.id && w.states.includes(state));
+    this.changedInstance(instance);
+  }
+
+  private setEc2State(instance: SandboxInstance, state: Ec2State): void {
+    instance.ec2State = state;
+    this.changedInstance(instance);
+  }
+
+  private changedInstance(instance: SandboxInstance): void {
+    const ready = this.waiters.filter((w) => w.id === instance.id && w.done(instance));
     this.waiters = this.waiters.filter((w) => !ready.includes(w));
     for (const w of ready) w.resolve();
     this.effects.changed();
   }
 
-  private after(ms: number, fn: () => void): void {
-    if (this.stopped) return;
+  private after(ms: number, fn: () => void): NodeJS.Timeout | undefined {
+    if (this.stopped) return undefined;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       fn();
     }, ms);
     this.timers.add(timer);
+    return timer;
+  }
+
+  private cancel(timer: NodeJS.Timeout | undefined): void {
+    if (!timer) return;
+    clearTimeout(timer);
+    this.timers.delete(timer);
   }
 }

@@ -13,8 +13,18 @@ import { ec2Service } from "./ec2.js";
 import { applyEcsFault, createDefaultJsonServices } from "./ecs-logs.js";
 import type { EcsService } from "./ecs.js";
 import { elasticBeanstalkService } from "./elasticbeanstalk.js";
-import { SandboxEnvironment, SandboxRequestError, type GroupRole, type LifecycleHook, type LifecycleState, type LifecycleTimings, type SandboxInstance } from "./environment.js";
-import type { DescribeThrottle, RequestCounts } from "./request-counts.js";
+import {
+  SandboxEnvironment,
+  SandboxRequestError,
+  type Ec2State,
+  type GroupRole,
+  type LifecycleActionResult,
+  type LifecycleHook,
+  type LifecycleState,
+  type LifecycleTimings,
+  type SandboxInstance,
+} from "./environment.js";
+import { checkedThrottle, type DescribeThrottle, type RequestCounts } from "./request-counts.js";
 import { FaultInjector, seededRandom, type ActiveFault, type Fault } from "./faults.js";
 import { listen, type Listener } from "./http.js";
 import { startImds } from "./imds.js";
@@ -30,7 +40,7 @@ import { buildState, instanceEntry, instanceEnvironment, stateFileWriter, type S
 export { instanceEnv, sandboxClientConfig } from "./state.js";
 export type { SandboxEndpoints, SandboxInstanceEntry, SandboxState } from "./state.js";
 export type { ActiveFault, Fault, ServiceName } from "./faults.js";
-export type { GroupRole, LifecycleHook, LifecycleState, LifecycleTimings } from "./environment.js";
+export type { Ec2State, GroupRole, LifecycleActionResult, LifecycleHook, LifecycleState, LifecycleTimings } from "./environment.js";
 export type { DescribeThrottle, RequestCounts } from "./request-counts.js";
 
 export const DEFAULT_INSTANCES = 3;
@@ -59,6 +69,8 @@ export interface SandboxOptions {
   region?: string;
   /** Seed for fault `rate` decisions (default: random). */
   faultSeed?: number;
+  /** The account's describe throttle from the start (see `setDescribeThrottle`; default none). */
+  describeThrottle?: DescribeThrottle;
 }
 
 export interface DeploymentResult {
@@ -92,20 +104,44 @@ export interface Sandbox {
   injectFault(fault: Fault | unknown): ActiveFault;
   faults(): ActiveFault[];
   clearFaults(): void;
-  /** A termination lifecycle hook on a group (main by default): terminating instances wait in Terminating:Wait, still running. */
-  putTerminationHook(options?: { name?: string; group?: GroupRole; heartbeatTimeoutSeconds?: number; defaultResult?: "CONTINUE" | "ABANDON" }): LifecycleHook;
+  /**
+   * PutLifecycleHook for instance termination on a group (main by default; name default
+   * "eb-migrate-sandbox-drain", heartbeatTimeoutSeconds 30–7200 default 3600, defaultResult
+   * default ABANDON): terminating instances then wait in Terminating:Wait, still running.
+   */
+  putTerminationHook(options?: { name?: string; group?: GroupRole; heartbeatTimeoutSeconds?: number; defaultResult?: LifecycleActionResult }): LifecycleHook;
+  /** DeleteLifecycleHook: its outstanding actions complete with CONTINUE first. */
   deleteLifecycleHook(name: string, options?: { group?: GroupRole }): void;
-  /** CompleteLifecycleAction for an instance in Terminating:Wait (hook: the only one, if omitted); with `wait`, until Terminated. */
-  completeLifecycleAction(id: string, options?: { hook?: string; result?: "CONTINUE" | "ABANDON"; wait?: boolean }): Promise<SandboxInstanceEntry>;
-  /** DetachInstances: Detaching → Detached → out of Auto Scaling; EC2 runs on. Without `decrement`, a replacement is launched. */
+  /** The hooks of both groups. */
+  lifecycleHooks(): LifecycleHook[];
+  /**
+   * CompleteLifecycleAction for an instance in Terminating:Wait (`hook`: the only one pending on
+   * it, if omitted; `result` default CONTINUE); with `wait`, returns once it is Terminated (or
+   * still waits on another hook).
+   */
+  completeLifecycleAction(id: string, options?: { hook?: string; result?: LifecycleActionResult; wait?: boolean }): Promise<SandboxInstanceEntry>;
+  /** RecordLifecycleActionHeartbeat: the hook's timeout on the instance starts again (never past its global timeout). */
+  recordLifecycleActionHeartbeat(id: string, options?: { hook?: string }): Promise<SandboxInstanceEntry>;
+  /**
+   * DetachInstances: Detaching → Detached → out of Auto Scaling; EC2 runs on (IMDS, DynamoDB
+   * endpoint, files too). `decrement` (ShouldDecrementDesiredCapacity) default true; false
+   * launches a replacement. With `wait`, returns once Detached.
+   */
   detach(id: string, options?: { decrement?: boolean; wait?: boolean }): Promise<SandboxInstanceEntry>;
-  enterStandby(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
+  /** EnterStandby: EnteringStandby → Standby, EC2 running; `decrement` default true (false: a replacement). With `wait`, once Standby. */
+  enterStandby(id: string, options?: { decrement?: boolean; wait?: boolean }): Promise<SandboxInstanceEntry>;
+  /** ExitStandby: Pending → InService. With `wait`, once InService. */
   exitStandby(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
-  /** Stops the instance in EC2 (stopping → stopped); the lifecycle state stays. */
+  /** Stops the instance in EC2 (stopping → stopped; then its IMDS and DynamoDB endpoint close); the lifecycle state stays. With `wait`, once stopped. */
   stopInstance(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
-  /** An account-wide token bucket over Auto Scaling and EC2 describe calls (none: undefined). */
+  /**
+   * The account's describe throttle: token buckets (`perSecond` refill, `burst` size) over
+   * Auto Scaling's Describe* calls (one bucket) and EC2's (one per operation), answering
+   * Throttling / RequestLimitExceeded as AWS does; undefined removes it.
+   */
   setDescribeThrottle(throttle: DescribeThrottle | undefined): void;
-  /** Every request answered since the last reset, by service.operation, per second. */
+  describeThrottle(): DescribeThrottle | undefined;
+  /** Every request the stand-ins answered since the last reset: by service.operation, per instance where known, per second. */
   requestCounts(): RequestCounts;
   resetRequestCounts(): void;
   /** Sets properties (null removes one): DescribeConfigurationSettings, instances' env and deployment/env. */
@@ -115,6 +151,7 @@ export interface Sandbox {
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const faults = new FaultInjector(options.faultSeed === undefined ? Math.random : seededRandom(options.faultSeed));
+  faults.requests.setThrottle(checkedThrottle(options.describeThrottle));
   const baseDir = resolve(options.baseDir ?? (await mkdtemp(join(tmpdir(), "eb-migrate-sandbox-"))));
   await mkdir(join(baseDir, "instances"), { recursive: true });
   const stateFile = options.stateFile === undefined ? undefined : resolve(options.stateFile);
@@ -216,6 +253,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
     const entryOf = (instance: SandboxInstance) => instanceEntry(env, endpoints, instance);
     // Waits until no instance of `instances` is in a passing state (Pending, Terminating, …) any more.
+    // (Terminating:Wait counts as settled: it lasts until the hook's action completes.)
     const settled: Partial<Record<LifecycleState, LifecycleState[]>> = {
       Pending: ["InService", "Terminating", "Terminating:Wait", "Terminated"],
       Terminating: ["Terminating:Wait", "Terminated"],
@@ -223,8 +261,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       Detaching: ["Detached"],
       EnteringStandby: ["Standby"],
     };
-    const settle = (instances: SandboxInstance[]) => Promise.all(instances.map((i) => (settled[i.lifecycle] ? env.whenState(i.id, settled[i.lifecycle]!) : undefined)));
+    // Then EC2's passing states (a detached instance shut down, a stop).
+    const settledEc2: Partial<Record<Ec2State, Ec2State[]>> = { "shutting-down": ["terminated"], stopping: ["stopped", "shutting-down", "terminated"] };
+    const settleOne = async (i: SandboxInstance) => {
+      if (settled[i.lifecycle]) await env.whenState(i.id, settled[i.lifecycle]!);
+      if (settledEc2[i.ec2State]) await env.whenEc2State(i.id, settledEc2[i.ec2State]!);
+    };
+    const settle = (instances: SandboxInstance[]) => Promise.all(instances.map(settleOne));
     const groupName = (group: GroupRole | undefined) => (group === "temporary" ? env.identity.temporaryAutoScalingGroup : env.identity.autoScalingGroup);
+    // The hook whose action to complete: the one named, else the only one pending on the instance.
+    const pendingHook = (id: string, hook: string | undefined): string => {
+      if (hook !== undefined) return hook;
+      const pending = env.pendingActions(id);
+      if (pending.length === 1) return pending[0]!;
+      if (pending.length === 0) throw new SandboxRequestError(400, `No active Lifecycle Action found with instance ID ${id}`);
+      throw new SandboxRequestError(400, `name the hook ("hook"): ${pending.join(", ")} are pending on ${id}`);
+    };
     const moved = async (instance: SandboxInstance, wait: boolean | undefined) => {
       if (wait) await settle([instance]);
       return written(entryOf(instance));
@@ -266,50 +318,33 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return written({ moved: moved.map((i) => i.id), terminated: terminated.map((i) => i.id) });
       },
       putTerminationHook(o = {}) {
-        const hook: LifecycleHook = {
-          name: o.name ?? "eb-migrate-sandbox-drain",
+        return env.putLifecycleHook({
           group: groupName(o.group),
+          name: o.name ?? "eb-migrate-sandbox-drain",
           transition: "autoscaling:EC2_INSTANCE_TERMINATING",
-          heartbeatTimeoutSeconds: o.heartbeatTimeoutSeconds ?? 3600,
-          defaultResult: o.defaultResult ?? "ABANDON",
-        };
-        if (!Number.isInteger(hook.heartbeatTimeoutSeconds) || hook.heartbeatTimeoutSeconds < 30 || hook.heartbeatTimeoutSeconds > 7200) {
-          throw new SandboxRequestError(400, `"heartbeatTimeoutSeconds" must be a whole number from 30 to 7200 (as PutLifecycleHook's HeartbeatTimeout), received ${JSON.stringify(o.heartbeatTimeoutSeconds)}`);
-        }
-        const at = env.lifecycleHooks.findIndex((h) => h.group === hook.group && h.name === hook.name);
-        if (at >= 0) env.lifecycleHooks.splice(at, 1, hook);
-        else env.lifecycleHooks.push(hook);
-        return { ...hook };
+          ...(o.heartbeatTimeoutSeconds === undefined ? {} : { heartbeatTimeoutSeconds: o.heartbeatTimeoutSeconds }),
+          ...(o.defaultResult === undefined ? {} : { defaultResult: o.defaultResult }),
+        });
       },
       deleteLifecycleHook(name, o = {}) {
-        const at = env.lifecycleHooks.findIndex((h) => h.group === groupName(o.group) && h.name === name);
-        if (at < 0) throw new SandboxRequestError(404, `no lifecycle hook ${name} on the ${o.group ?? "main"} group`);
-        env.lifecycleHooks.splice(at, 1);
+        env.deleteLifecycleHook(groupName(o.group), name);
       },
+      lifecycleHooks: () => env.lifecycleHooks.map((h) => ({ ...h })),
       async completeLifecycleAction(id, o = {}) {
-        const instance = env.find(id);
-        const hooks = env.lifecycleHooks.filter((h) => h.group === instance?.autoScalingGroup);
-        const hook = o.hook ?? (hooks.length === 1 ? hooks[0]!.name : undefined);
-        if (!hook) throw new SandboxRequestError(400, `name the hook to complete ("hook"): ${hooks.map((h) => h.name).join(", ") || "none"} on the instance's group`);
-        const done = env.completeLifecycleAction(id, hook, o.result ?? "CONTINUE");
+        const done = env.completeLifecycleAction(id, pendingHook(id, o.hook), o.result ?? "CONTINUE");
         return moved(done, o.wait);
       },
-      async detach(id, o = {}) {
-        const instance = env.detach(id);
-        if (o.decrement === false) await env.launch(instance.group);
-        return moved(instance, o.wait);
+      async recordLifecycleActionHeartbeat(id, o = {}) {
+        return written(entryOf(env.recordLifecycleActionHeartbeat(id, pendingHook(id, o.hook))));
       },
-      enterStandby: (id, o = {}) => moved(env.enterStandby(id), o.wait),
-      exitStandby: (id, o = {}) => moved(env.exitStandby(id), o.wait),
-      async stopInstance(id, o = {}) {
-        const instance = env.stopInstance(id);
-        if (o.wait) while (instance.ec2State === "stopping") await new Promise((r) => setTimeout(r, 20));
-        return written(entryOf(instance));
-      },
+      detach: async (id, o = {}) => moved(await env.detach(id, { decrement: o.decrement ?? true }), o.wait),
+      enterStandby: async (id, o = {}) => moved(await env.enterStandby(id, { decrement: o.decrement ?? true }), o.wait),
+      exitStandby: async (id, o = {}) => moved(env.exitStandby(id), o.wait),
+      stopInstance: async (id, o = {}) => moved(env.stopInstance(id), o.wait),
       setDescribeThrottle(throttle) {
-        if (throttle && !(throttle.perSecond > 0 && throttle.burst >= 1)) throw new SandboxRequestError(400, `the describe throttle needs "describePerSecond" > 0 and "burst" >= 1, received ${JSON.stringify(throttle)}`);
-        faults.requests.setThrottle(throttle);
+        faults.requests.setThrottle(checkedThrottle(throttle));
       },
+      describeThrottle: () => faults.requests.describeThrottle(),
       requestCounts: () => faults.requests.counts(),
       resetRequestCounts: () => faults.requests.reset(),
       injectFault(fault) {

@@ -10,7 +10,7 @@ import { AwsError } from "./json-service.js";
 import { children, escapeXml, type XmlValue } from "./xml.js";
 
 export type QueryFields = { [name: string]: XmlValue };
-export type QueryOperation = (params: QueryParams) => QueryFields;
+export type QueryOperation = (params: QueryParams) => QueryFields | Promise<QueryFields>;
 
 export interface QueryServiceOptions {
   service: ServiceName;
@@ -123,7 +123,7 @@ export function queryService(options: QueryServiceOptions): RequestHandler {
       return writeError(res, "InvalidAction", `The action ${action} is not valid for this web service.`, 400);
     }
     try {
-      writeResult(res, options, action, operation(new QueryParams(raw)));
+      writeResult(res, options, action, await operation(new QueryParams(raw)));
     } catch (error) {
       if (error instanceof AwsError) return writeError(res, error.code, error.message, error.status);
       throw error;

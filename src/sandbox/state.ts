@@ -21,7 +21,10 @@ export interface SandboxInstanceEntry {
   group: GroupRole;
   autoScalingGroup: string;
   launchTime: string;
+  /** Its Auto Scaling lifecycle state (the last one, once Auto Scaling no longer lists it: see `inAutoScaling`). */
   lifecycleState: LifecycleState;
+  /** Whether DescribeAutoScalingInstances still lists it (false once a Terminated or Detached instance is forgotten). */
+  inAutoScaling: boolean;
   /** Its EC2 instance state (running while Terminating:Wait, Detached or Standby). */
   ec2State: Ec2State;
   /** Everything a process needs to act as this instance. */
@@ -48,6 +51,8 @@ export interface SandboxState {
   };
   /** InService instances only, oldest first. */
   instances: SandboxInstanceEntry[];
+  /** Every instance EC2 DescribeInstances still shows, in any state (Pending, Terminating:Wait, Standby, Detached, stopped, terminated, …), oldest first. */
+  allInstances: SandboxInstanceEntry[];
 }
 
 /** Dummy credentials: the stand-ins accept any signature. */
@@ -87,6 +92,7 @@ export function instanceEntry(env: SandboxEnvironment, endpoints: SandboxEndpoin
     autoScalingGroup: instance.autoScalingGroup,
     launchTime: instance.launchTime.toISOString(),
     lifecycleState: instance.lifecycle,
+    inAutoScaling: instance.inAutoScaling,
     ec2State: instance.ec2State,
     env: instanceEnvironment(env, endpoints, instance),
   };
@@ -94,10 +100,8 @@ export function instanceEntry(env: SandboxEnvironment, endpoints: SandboxEndpoin
 
 export function buildState(env: SandboxEnvironment, endpoints: SandboxEndpoints, adminUrl: string, baseDir: string, webhookUrl: string): SandboxState {
   const { identity } = env;
-  const instances = env
-    .inService()
-    .sort((a, b) => a.launchTime.getTime() - b.launchTime.getTime() || a.id.localeCompare(b.id))
-    .map((i) => instanceEntry(env, endpoints, i));
+  const oldestFirst = (a: SandboxInstance, b: SandboxInstance) => a.launchTime.getTime() - b.launchTime.getTime() || a.id.localeCompare(b.id);
+  const all = [...env.instances].sort(oldestFirst).map((i) => instanceEntry(env, endpoints, i));
   return {
     adminUrl,
     region: identity.region,
@@ -114,7 +118,8 @@ export function buildState(env: SandboxEnvironment, endpoints: SandboxEndpoints,
       deploymentId: env.deployment.deploymentId,
       properties: { ...env.properties },
     },
-    instances,
+    instances: all.filter((i) => i.lifecycleState === "InService"),
+    allInstances: all,
   };
 }
 
