@@ -38,7 +38,8 @@ describe("Auto Scaling", () => {
     expect(group.DesiredCapacity).toBe(3);
     expect(group.CreatedTime).toBeInstanceOf(Date);
     expect(group.Instances!.map((i) => i.InstanceId).sort()).toEqual(state.instances.map((i) => i.id).sort());
-    expect(group.Instances!.every((i) => i.LifecycleState === "InService" && i.HealthStatus === "HEALTHY")).toBe(true);
+    // DescribeAutoScalingGroups spells it "Healthy" (DescribeAutoScalingInstances "HEALTHY"), as the CLI examples show.
+    expect(group.Instances!.every((i) => i.LifecycleState === "InService" && i.HealthStatus === "Healthy")).toBe(true);
     expect(group.Tags).toContainEqual(expect.objectContaining({ Key: "elasticbeanstalk:environment-id", Value: state.environment.id }));
   });
 
