@@ -208,7 +208,7 @@ async function deleteLifecycleHook(env: SandboxEnvironment, p: QueryParams): Pro
  * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RecordLifecycleActionHeartbeat.html
  */
 async function lifecycleAction(env: SandboxEnvironment, p: QueryParams, complete: boolean): Promise<QueryFields> {
-  groupNamed(env, p);
+  const group = groupNamed(env, p);
   const hook = required(p, "LifecycleHookName");
   const result = complete ? required(p, "LifecycleActionResult") : undefined;
   if (complete && result !== "CONTINUE" && result !== "ABANDON") throw new AwsError("ValidationError", `LifecycleActionResult must be CONTINUE or ABANDON, received ${result}`);
@@ -217,6 +217,7 @@ async function lifecycleAction(env: SandboxEnvironment, p: QueryParams, complete
     if (p.get("LifecycleActionToken")) throw new AwsError("ValidationError", `No active Lifecycle Action found with token ${p.get("LifecycleActionToken")}`);
     throw new AwsError("ValidationError", "Either an InstanceId or a LifecycleActionToken must be given.");
   }
+  if (env.find(id)?.autoScalingGroup !== group) throw new AwsError("ValidationError", `No active Lifecycle Action found with instance ID ${id}`);
   await validated(() => (complete ? env.completeLifecycleAction(id, hook, result as "CONTINUE" | "ABANDON") : env.recordLifecycleActionHeartbeat(id, hook)));
   return {};
 }

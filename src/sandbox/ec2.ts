@@ -113,6 +113,11 @@ function describeTags(env: SandboxEnvironment, p: QueryParams): QueryFields {
   return { tagSet: page.items, nextToken: page.nextToken };
 }
 
+/** When a user shut the instance down: its termination, else a stop it is still in. */
+function userShutdown(i: SandboxInstance): Date | undefined {
+  return i.terminatedAt ?? (i.ec2State === "stopping" || i.ec2State === "stopped" ? i.stoppedAt : undefined);
+}
+
 function instanceItem(env: SandboxEnvironment, i: SandboxInstance) {
   const terminated = i.ec2State === "terminated" || i.ec2State === "shutting-down";
   const dns = privateDnsName(i.privateIp);
@@ -122,7 +127,8 @@ function instanceItem(env: SandboxEnvironment, i: SandboxInstance) {
     instanceState: { code: STATE_CODES[i.ec2State], name: i.ec2State },
     privateDnsName: terminated ? "" : dns,
     dnsName: "",
-    reason: i.terminatedAt ? `User initiated (${i.terminatedAt.toISOString().replace("T", " ").slice(0, 19)} GMT)` : "",
+    // A stop or a termination by a user: "User initiated (<time> GMT)", state reason Client.UserInitiatedShutdown.
+    reason: userShutdown(i) ? `User initiated (${userShutdown(i)!.toISOString().replace("T", " ").slice(0, 19)} GMT)` : "",
     amiLaunchIndex: 0,
     productCodes: [],
     instanceType: INSTANCE_TYPE,
@@ -136,6 +142,6 @@ function instanceItem(env: SandboxEnvironment, i: SandboxInstance) {
     hypervisor: "xen",
     virtualizationType: "hvm",
     tagSet: Object.entries(instanceTags(env, i)).map(([key, value]) => ({ key, value })),
-    ...(i.terminatedAt ? { stateReason: { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" } } : {}),
+    ...(userShutdown(i) ? { stateReason: { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" } } : {}),
   };
 }

@@ -104,6 +104,8 @@ export interface SandboxInstance {
   /** Its own DynamoDB endpoint (the fault proxy on a port of its own; set by the effects' prepare). */
   dynamodbUrl: string;
   terminatedAt?: Date;
+  /** When EC2 last stopped it (its state reason, like a termination's). */
+  stoppedAt?: Date;
   /** Set while in (or entering) Standby: Auto Scaling does not health-check it then and reports the status it had before. */
   standbyHealth?: HealthStatus;
 }
@@ -308,8 +310,9 @@ export class SandboxEnvironment {
    */
   terminate(id: string): SandboxInstance {
     const instance = this.find(id);
-    if (!instance || instance.ec2State === "terminated") throw new SandboxRequestError(404, `no instance ${id} in the environment`);
-    if (instance.lifecycle === "Detaching" || instance.lifecycle === "Detached") {
+    const detached = instance?.lifecycle === "Detaching" || instance?.lifecycle === "Detached";
+    if (!instance || (detached ? instance.ec2State === "terminated" : !instance.inAutoScaling)) throw new SandboxRequestError(404, `no instance ${id} in the environment`);
+    if (detached) {
       if (instance.ec2State !== "shutting-down") this.shutDown(instance, false);
       return instance;
     }
@@ -468,6 +471,7 @@ export class SandboxEnvironment {
     if (!instance || (instance.ec2State !== "running" && instance.ec2State !== "pending")) {
       throw new SandboxRequestError(400, `no running instance ${id} (EC2 state: ${instance?.ec2State ?? "unknown"})`);
     }
+    instance.stoppedAt = new Date(this.now());
     this.setEc2State(instance, "stopping");
     this.after(this.timings.transitionMs, () => {
       if (instance.ec2State !== "stopping") return;

@@ -89,7 +89,9 @@ describe("termination", () => {
     expect(await ec2State(id)).toBe("shutting-down");
     await eventually(async () => expect(await lifecycle(id)).toBe("Terminated"));
     expect(await ec2State(id)).toBe("terminated");
+    expect(await sandbox.terminate(id)).toMatchObject({ lifecycleState: "Terminated" });
     await eventually(async () => expect(await asInstance(id)).toBeUndefined());
+    await expect(sandbox.terminate(id)).rejects.toThrow(/no instance/);
     expect(await ec2State(id)).toBe("terminated");
     expect(entry(id)).toMatchObject({ lifecycleState: "Terminated", inAutoScaling: false, ec2State: "terminated" });
   });
@@ -108,6 +110,12 @@ describe("termination", () => {
     expect(await imds(id, "meta-data/instance-id")).toBe(id);
     expect(await imds(id, "meta-data/autoscaling/target-lifecycle-state")).toBe("Terminated");
     await sleep(200);
+    expect(await lifecycle(id)).toBe("Terminating:Wait");
+    // Named with another group, the action is not found.
+    const other = await sandbox.launch({ group: "temporary", wait: true });
+    await expect(
+      autoScaling.send(new CompleteLifecycleActionCommand({ AutoScalingGroupName: other.autoScalingGroup, LifecycleHookName: "drain", LifecycleActionResult: "CONTINUE", InstanceId: id })),
+    ).rejects.toMatchObject({ name: "ValidationError", message: `No active Lifecycle Action found with instance ID ${id}` });
     expect(await lifecycle(id)).toBe("Terminating:Wait");
     await complete(id, "drain", "CONTINUE");
     expect(await lifecycle(id)).toBe("Terminating:Proceed");
@@ -261,6 +269,8 @@ describe("detach, standby, stop", () => {
     expect(await sandbox.stopInstance(id)).toMatchObject({ lifecycleState: "InService", ec2State: "stopping" });
     expect(await ec2State(id)).toBe("stopping");
     await eventually(async () => expect(await ec2State(id)).toBe("stopped"));
+    const described = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!;
+    expect(described).toMatchObject({ StateReason: { Code: "Client.UserInitiatedShutdown" }, StateTransitionReason: expect.stringMatching(/^User initiated \(.* GMT\)$/) });
     expect(await asInstance(id)).toMatchObject({ LifecycleState: "InService", HealthStatus: "UNHEALTHY" });
     await eventually(async () => expect(await imds(id, "meta-data/instance-id").catch(() => "closed")).toBe("closed"));
     await expect(sandbox.stopInstance(id)).rejects.toThrow(/no running instance/);
