@@ -96,7 +96,10 @@ export interface Sandbox {
   setCapacity(desired: number, options?: { wait?: boolean }): Promise<SandboxState>;
   /** Launches one instance now (Pending); with `wait`, returns once it is InService. */
   launch(options?: { group?: GroupRole; wait?: boolean }): Promise<SandboxInstanceEntry>;
-  /** Terminates one instance; with `wait`, returns once it is Terminated. */
+  /**
+   * Terminates one instance; with `wait`, returns once it is Terminated — or in Terminating:Wait
+   * while a termination hook holds it. A detached instance is terminated in EC2 only.
+   */
   terminate(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
   /** A generic fault, or an ECS-specific one (`{"service":"ecs","kind":...}`, see ecs-logs.ts). */
   /** Ends an immutable deployment: temporary instances join the main group, the old ones terminate. */
