@@ -30,7 +30,8 @@ export async function holderState(autoScaling: AutoScalingClient, ec2: EC2Client
   try {
     const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
     const instance = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
-    return instance ? holderStateFromEc2(instance.State?.Name ?? "") : "unknown";
+    const state = instance?.State?.Name;
+    return state ? holderStateFromEc2(state) : "unknown";
   } catch (error) {
     // Unknown to EC2: it cannot be running (holderStateFromEc2). Anything else: cannot tell —
     // only the lease time decides then.

@@ -3,40 +3,40 @@
 // describe throttle, the request counts. Every route is documented in the README (section "The
 // local AWS sandbox"); ADMIN_ROUTES lists them all.
 import type { IncomingMessage } from "node:http";
-import { SandboxRequestError, type GroupRole, type LifecycleActionResult, type LifecycleHook } from "./environment.js";
-import { countsJson, type DescribeThrottle, type RequestCounts } from "./request-counts.js";
-import type { ActiveFault } from "./faults.js";
+import { SandboxRequestError, type GroupRole, type LifecycleActionResult } from "./environment.js";
+import type { Sandbox } from "./index.js";
+import { countsJson } from "./request-counts.js";
 import { listen, readBody, sendJson, type Listener } from "./http.js";
 import { AwsError } from "./json-service.js";
-import type { SandboxInstanceEntry, SandboxState } from "./state.js";
 import { NOTIFICATION_ROUTES, type ExtraRoutes } from "./notify-admin.js";
 
-/** What the admin API drives: the Sandbox's own methods. */
-export interface AdminTarget {
-  state(): SandboxState;
-  deploy(options?: { versionLabel?: string }): Promise<{ versionLabel: string; deploymentId: number; instances: string[] }>;
-  setCapacity(desired: number, options?: { wait?: boolean }): Promise<SandboxState>;
-  launch(options?: { group?: GroupRole; wait?: boolean }): Promise<SandboxInstanceEntry>;
-  terminate(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
-  promoteTemporaryGroup(options?: { wait?: boolean }): Promise<{ moved: string[]; terminated: string[] }>;
-  injectFault(fault: unknown): ActiveFault;
-  faults(): ActiveFault[];
-  clearFaults(): void;
-  setEnvironmentProperties(changes: Record<string, string | null>): Promise<Record<string, string>>;
-  putTerminationHook(options?: { name?: string; group?: GroupRole; heartbeatTimeoutSeconds?: number; defaultResult?: LifecycleActionResult }): LifecycleHook;
-  deleteLifecycleHook(name: string, options?: { group?: GroupRole }): void;
-  lifecycleHooks(): LifecycleHook[];
-  completeLifecycleAction(id: string, options?: { hook?: string; result?: LifecycleActionResult; wait?: boolean }): Promise<SandboxInstanceEntry>;
-  recordLifecycleActionHeartbeat(id: string, options?: { hook?: string }): Promise<SandboxInstanceEntry>;
-  detach(id: string, options?: { decrement?: boolean; wait?: boolean }): Promise<SandboxInstanceEntry>;
-  enterStandby(id: string, options?: { decrement?: boolean; wait?: boolean }): Promise<SandboxInstanceEntry>;
-  exitStandby(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
-  stopInstance(id: string, options?: { wait?: boolean }): Promise<SandboxInstanceEntry>;
-  setDescribeThrottle(throttle: DescribeThrottle | undefined): void;
-  describeThrottle(): DescribeThrottle | undefined;
-  requestCounts(): RequestCounts;
-  resetRequestCounts(): void;
-}
+/** What the admin API drives: the Sandbox's own methods (one signature each, in index.ts). */
+export type AdminTarget = Pick<
+  Sandbox,
+  | "state"
+  | "deploy"
+  | "setCapacity"
+  | "launch"
+  | "terminate"
+  | "promoteTemporaryGroup"
+  | "injectFault"
+  | "faults"
+  | "clearFaults"
+  | "setEnvironmentProperties"
+  | "putTerminationHook"
+  | "deleteLifecycleHook"
+  | "lifecycleHooks"
+  | "completeLifecycleAction"
+  | "recordLifecycleActionHeartbeat"
+  | "detach"
+  | "enterStandby"
+  | "exitStandby"
+  | "stopInstance"
+  | "setDescribeThrottle"
+  | "describeThrottle"
+  | "requestCounts"
+  | "resetRequestCounts"
+>;
 
 function optionalGroup(value: unknown): GroupRole | undefined {
   if (value === undefined || value === null) return undefined;
