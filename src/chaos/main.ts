@@ -44,7 +44,7 @@ async function main(): Promise<number> {
     const summary: RowSummary = { id: row.id, fault: row.fault, runs, violations: 0, medianMs: 0, worstMs: 0, examples: [] };
     for (let n = 0; n < runs; n++) {
       const seed = baseSeed + n * 7919 + summaries.length * 104_729;
-      const result = await row.play({ bundle, seed, random: seededRandom(seed) });
+      const result = await row.play({ bundle, seed, run: n, random: seededRandom(seed) });
       times.push(result.completionMs);
       summary.violations += result.violations.length;
       summary.examples.push(...result.violations.slice(0, Math.max(0, 5 - summary.examples.length)));

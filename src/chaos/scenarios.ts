@@ -5,13 +5,15 @@ import { join } from "node:path";
 import { Harness, sleep, type HarnessOptions } from "./harness.js";
 import { signalGroup, type ProcessExit } from "./fleet.js";
 import { chaosPostgres, writeChaosDjangoProject } from "./database.js";
-import { checkLeaseReleased, checkRun, type Violation } from "./invariants.js";
+import { checkLeaseReleased, checkRun, type RunObservation, type Violation } from "./invariants.js";
 
 export interface RunContext {
   bundle: string;
   /** Seeded per run: the same seed plays the same kill points and fault hits. */
   random: () => number;
   seed: number;
+  /** 0-based run number within the row (rows that alternate two variants use it). */
+  run: number;
 }
 
 export interface RunResult {
@@ -28,7 +30,7 @@ export interface Row {
 }
 
 type Act = (h: Harness, ctx: RunContext) => Promise<void>;
-type Expect = (exits: ProcessExit[], h: Harness) => Violation[];
+type Expect = (exits: ProcessExit[], h: Harness, seen: RunObservation) => Violation[];
 
 /** Starts every instance, lets `act` do the damage, waits for all exits, checks the invariants. */
 async function fleetRun(ctx: RunContext, options: Omit<HarnessOptions, "bundle">, act: Act, expect: Expect = survivorsSucceed, start = true): Promise<RunResult> {
@@ -39,7 +41,7 @@ async function fleetRun(ctx: RunContext, options: Omit<HarnessOptions, "bundle">
     await act(h, ctx);
     const exits = await h.allDone();
     const observation = await h.observe(exits);
-    const violations = [...checkRun(observation), ...expect(exits, h)];
+    const violations = [...checkRun(observation), ...expect(exits, h, observation)];
     if (violations.length > 0 && process.env.CHAOS_VERBOSE) {
       process.stderr.write(`markers: ${JSON.stringify(observation.markers)}\n`);
       for (const e of exits) process.stderr.write(`--- ${e.instance} ${e.deployment} exit=${e.exitCode} ${e.signal ?? ""} role=${e.stats?.role}\n${e.lines.map((l) => `${l.time} ${l.role ?? ""} ${l.msg}`).join("\n")}\n${e.text}`);
@@ -99,6 +101,20 @@ export const ROWS: Row[] = [
         await sleep(Math.floor(ctx.random() * 1000));
         if (running) await h.terminateInstance(running.proc.instance);
       }),
+  },
+  {
+    id: "holder-terminating-wait",
+    fault: "holder's instance terminated mid-command behind a termination hook (Terminating:Wait, still running); odd runs its node process is paused 10-13 s too (lease 8 s)",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) => holderLeavesService(ctx, "hook", (h, id) => h.sandbox.terminate(id)),
+  },
+  {
+    id: "holder-detached",
+    fault: "holder's instance detached from its group mid-command (still running); odd runs its node process is paused 10-13 s too (lease 8 s)",
+    runs: 10,
+    quickRuns: 2,
+    play: (ctx) => holderLeavesService(ctx, "no hook", (h, id) => h.sandbox.detach(id, { decrement: false })),
   },
   {
     id: "dynamodb-throttling",
@@ -309,6 +325,41 @@ export const ROWS: Row[] = [
     play: (ctx) => ecsTaskLost(ctx),
   },
 ];
+
+/**
+ * The holder's instance leaves service mid-command but runs on: a termination hook holds it in
+ * Terminating:Wait, or it is detached. Even runs: its renewals go on, so nobody may take over —
+ * exactly one command starts (the old "gone at once" verdict started a second beside it).
+ * Odd runs: its node process is paused as well (not its command), so renewals stop; Auto
+ * Scaling / EC2 still say it may be running, so only the lease time may hand the release on —
+ * after its fence stopped the command.
+ */
+function holderLeavesService(ctx: RunContext, hook: "hook" | "no hook", leave: (h: Harness, id: string) => Promise<unknown>): Promise<RunResult> {
+  const paused = ctx.run % 2 === 1;
+  return fleetRun(
+    ctx,
+    { instances: 3, sleepSeconds: 12, leaseSeconds: 8 },
+    async (h) => {
+      if (hook === "hook") h.sandbox.putTerminationHook({ heartbeatTimeoutSeconds: 300 });
+      const running = await waitRunning(h);
+      if (!running) return;
+      await h.waitForMarker((m) => m.kind === "start" && m.instance === running.proc.instance, 15_000);
+      await sleep(Math.floor(ctx.random() * 1000));
+      await leave(h, running.proc.instance);
+      if (!paused) return;
+      running.proc.child.kill("SIGSTOP");
+      await sleep(10_000 + Math.floor(ctx.random() * 3000));
+      running.proc.child.kill("SIGCONT");
+    },
+    (exits, h, seen) => {
+      const starts = seen.markers.filter((m) => m.kind === "start").length;
+      const taken = !paused && starts !== 1 ? [outcome(`the command started ${starts} times; its holder renewed throughout, so nobody should have taken over`)] : [];
+      // A takeover as "holder gone" would mean the states of a running instance were read as gone.
+      const gone = exits.flatMap((e) => e.lines.filter((l) => l.state === "takeover" && /cannot be running/.test(l.msg)).map(() => outcome(`${e.instance} took over as if the holder's instance were gone`)));
+      return [...survivorsSucceed(exits, h), ...taken, ...gone];
+    },
+  );
+}
 
 /** The leader's node process alone dies (SIGKILL) once its command really started. */
 async function killLeaderRunner(h: Harness, ctx: RunContext, withinMs: number): Promise<void> {
