@@ -11,6 +11,7 @@ import { leaseExpiry } from "./reference/lease-expiry.js";
 import { redactionBench, redactionMarkdown } from "./redaction.js";
 import { markdown, ratios, type BenchResults, type StrategyResults } from "./report.js";
 import { decisionLatency, followerRelease, recoveryAfterLoss, scaleToZero, STRATEGIES, takeoverByAutoScaling, takeoverByExpiry, type BenchContext } from "./scenarios.js";
+import { scaleMarkdown, scaleRun, SCALE_CASES, type ScaleFigures } from "./scale.js";
 import { startupFigures } from "./startup.js";
 import { distribution } from "./stats.js";
 
@@ -62,6 +63,8 @@ async function bench(argv: string[]): Promise<number> {
     strategies.push({ strategy, follower, recovery, scaleToZero: zero });
   }
 
+  const scale = await scaleFigures(ctx, quick, step);
+
   step("redaction of a 1 MB line");
   const redaction = redactionBench(quick);
 
@@ -76,10 +79,28 @@ async function bench(argv: string[]): Promise<number> {
   };
   const out = resolve(values.out ?? "bench");
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, "results.json"), `${JSON.stringify({ ...results, redaction }, null, 2)}\n`);
-  const md = markdown(results) + redactionMarkdown(redaction);
+  writeFileSync(join(out, "results.json"), `${JSON.stringify({ ...results, scale, redaction }, null, 2)}\n`);
+  const md = markdown(results) + scaleMarkdown(scale) + redactionMarkdown(redaction);
   writeFileSync(join(out, "results.md"), md);
   process.stdout.write(`${md}\nratios (eb-migrate ÷ reference):\n${ratios(results).map((l) => `  ${l}`).join("\n")}\n`);
+  return 0;
+}
+
+async function scaleFigures(ctx: BenchContext, quick: boolean, step: (what: string) => void): Promise<ScaleFigures[]> {
+  const figures: ScaleFigures[] = [];
+  for (const c of SCALE_CASES(quick)) {
+    step(`scale: ${c.label}`);
+    figures.push(await scaleRun(ctx, c));
+  }
+  return figures;
+}
+
+/** `bench.cjs scale [--quick]`: only the fleet figures (minutes; the full bench includes them). */
+async function scaleOnly(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { quick: { type: "boolean" } } });
+  const here = dirname(process.argv[1]!);
+  const figures = await scaleFigures({ bundle: join(here, "eb-migrate.cjs"), benchBundle: process.argv[1]! }, values.quick === true, (w) => process.stderr.write(`bench: ${w}\n`));
+  process.stdout.write(`${scaleMarkdown(figures)}\n${JSON.stringify(figures, null, 2)}\n`);
   return 0;
 }
 
@@ -90,7 +111,7 @@ async function redactionOnly(): Promise<number> {
 }
 
 const [first, ...rest] = process.argv.slice(2);
-(first === "reference" ? reference(rest) : first === "redaction" ? redactionOnly() : bench(process.argv.slice(2))).then(
+(first === "reference" ? reference(rest) : first === "redaction" ? redactionOnly() : first === "scale" ? scaleOnly(rest) : bench(process.argv.slice(2))).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
