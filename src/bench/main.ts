@@ -12,7 +12,7 @@ import { redactionBench, redactionMarkdown } from "./redaction.js";
 import { markdown, ratios, type BenchResults, type StrategyResults } from "./report.js";
 import { decisionLatency, followerRelease, recoveryAfterLoss, scaleToZero, STRATEGIES, takeoverByAutoScaling, takeoverByExpiry, type BenchContext } from "./scenarios.js";
 import { scaleMarkdown, scaleRun, SCALE_CASES, type ScaleFigures } from "./scale.js";
-import { startupFigures } from "./startup.js";
+import { startupFigures, startupMarkdown } from "./startup.js";
 import { distribution } from "./stats.js";
 
 async function reference(argv: string[]): Promise<number> {
@@ -104,6 +104,15 @@ async function scaleOnly(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** `bench.cjs startup [--rounds N]`: only the start-up ratios (e.g. under another Node: `node22 dist/bench.cjs startup`). */
+async function startupOnly(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { rounds: { type: "string" } } });
+  const bundle = join(dirname(process.argv[1]!), "eb-migrate.cjs");
+  const startup = await startupFigures(bundle, statSync(bundle).size, Number(values.rounds ?? 30));
+  process.stdout.write(`${startupMarkdown({ startup, decision: {} })}\n${JSON.stringify(startup, null, 2)}\n`);
+  return 0;
+}
+
 /** `bench.cjs redaction`: only the output-path figures (seconds, no sandbox). */
 async function redactionOnly(): Promise<number> {
   process.stdout.write(`${redactionMarkdown(redactionBench(false))}\n`);
@@ -111,7 +120,7 @@ async function redactionOnly(): Promise<number> {
 }
 
 const [first, ...rest] = process.argv.slice(2);
-(first === "reference" ? reference(rest) : first === "redaction" ? redactionOnly() : first === "scale" ? scaleOnly(rest) : bench(process.argv.slice(2))).then(
+(first === "reference" ? reference(rest) : first === "redaction" ? redactionOnly() : first === "scale" ? scaleOnly(rest) : first === "startup" ? startupOnly(rest) : bench(process.argv.slice(2))).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
