@@ -122,4 +122,13 @@ describe("the import graph of src/", () => {
     const found = violations(edges, GROUND_FLOOR, ROOF);
     expect(found, `ground-floor imports of the roof:\n${found.join("\n")}`).toEqual([]);
   });
+
+  it("has one row per folder of src/ in the README's Project layout", () => {
+    const readme = readFileSync(join(REPO, "README.md"), "utf8");
+    // From its heading to the next one (or the end: it may be the last section).
+    const layout = readme.slice(readme.indexOf("\n## Project layout\n")).split(/\n## (?!Project layout\n)/)[0]!;
+    const rows = [...layout.matchAll(/^\| `(src\/[^`]+)\/` \|/gm)].map((m) => m[1]!).sort();
+    const folders = readdirSync(join(REPO, "src"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `src/${d.name}`).sort();
+    expect(rows, "the README's Project layout rows (received) against the folders of src/ (expected)").toEqual(folders);
+  });
 });
