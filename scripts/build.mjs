@@ -56,7 +56,7 @@ const compileCache = (digest) => `if (require.main === module) try {
 // one string, compiled (module._compile, the CommonJS loader's own path, where the cache applies)
 // after the lines above. Scanning the string costs next to nothing: `--version` no longer pays
 // for parsing the bundle either.
-const instance = await build({ ...common, banner: undefined, entryPoints: ["src/cli/main.ts"], outfile: "dist/eb-migrate.cjs", minify: true, write: false });
+const instance = await build({ ...common, banner: undefined, entryPoints: ["src/main.ts"], outfile: "dist/eb-migrate.cjs", minify: true, write: false });
 const body = instance.outputFiles[0].text;
 if (!body.startsWith('"use strict";')) throw new Error("the instance bundle must start in strict mode");
 const digest = createHash("sha256").update(body).digest("hex").slice(0, 16);

@@ -1,7 +1,7 @@
 // Parses argv, dispatches to a command, and turns every outcome into an exit code and at most
 // one clear line for the user (no stack trace for a user error).
 import { parseArgs } from "node:util";
-import { credentialsProblem } from "../ops/aws-failure.js";
+import { credentialsProblem } from "../aws/failure.js";
 import { closest } from "./did-you-mean.js";
 import { describeError, EbMigrateError, ExitCode } from "./errors.js";
 import type { CommandContext, CommandSpec, ParsedArgs } from "./command.js";

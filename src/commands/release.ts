@@ -22,7 +22,7 @@ import type { ExecutionResult } from "../release/execution.js";
 import { ReleaseStore } from "../release/record.js";
 import { commandSecrets, createRedactor } from "../release/redact.js";
 import { runRelease, type RunnerDeps } from "../release/runner.js";
-import { runThroughSsm } from "../release/ssm-release.js";
+import { runThroughSsm } from "../ops/ssm-release.js";
 import { rerunTarget } from "../release/rerun.js";
 import { systemClock } from "../runtime/clock.js";
 import { SETTINGS_FLAGS, SETTINGS_OPTIONS, SETTINGS_USAGE } from "./settings-flags.js";

@@ -4,7 +4,7 @@ import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, describeError, EbMigrateError, ExitCode } from "../cli/errors.js";
 import { wantsColour } from "../cli/log.js";
 import { resolveSettings } from "../config/settings.js";
-import { credentialsProblem, errorCode, isAccessDenied } from "../ops/aws-failure.js";
+import { credentialsProblem, errorCode, isAccessDenied } from "../aws/failure.js";
 import { createTableCommand } from "../table/table.js";
 import { describedProperties, instanceProperties, withProperties } from "../ops/operator-settings.js";
 import { readHistory } from "../ops/history.js";

@@ -9,7 +9,7 @@ import { describeError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import { deployedOptionSettings } from "../instance/eb-options.js";
 import type { Deployment, Identity } from "../instance/types.js";
-import { errorCode, isAccessDenied } from "../ops/aws-failure.js";
+import { errorCode, isAccessDenied } from "../aws/failure.js";
 import type { LeaderOutcome } from "../release/leader-outcome.js";
 import type { NotificationState } from "../release/record.js";
 import type { Redactor } from "../release/redact.js";

@@ -7,7 +7,7 @@ import { ConfigError, describeError } from "../cli/errors.js";
 import { ENV_PREFIX } from "../config/settings.js";
 import { deployedProperties } from "../ecs/environment.js";
 import { readGetConfigEnvironment } from "../instance/eb-files.js";
-import { credentialsProblem, isAccessDenied } from "./aws-failure.js";
+import { credentialsProblem, isAccessDenied } from "../aws/failure.js";
 
 export type PropertySource = { properties: Record<string, string>; label: string } | { properties?: undefined; unavailable: string };
 

@@ -4,7 +4,7 @@ import { DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
 import { createClients } from "../aws/clients.js";
 import { ConfigError, describeError } from "../cli/errors.js";
 import { discoverIdentity, instanceMetadata } from "../instance/identity.js";
-import { credentialsProblem, isAccessDenied } from "./aws-failure.js";
+import { credentialsProblem, isAccessDenied } from "../aws/failure.js";
 
 export interface EnvironmentTarget {
   region: string;

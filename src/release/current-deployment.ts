@@ -5,7 +5,7 @@
 import { DescribeEnvironmentsCommand, DescribeInstancesHealthCommand, type ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
 import { ConfigError, describeError } from "../cli/errors.js";
 import type { Deployment } from "../instance/types.js";
-import { isAccessDenied } from "../ops/aws-failure.js";
+import { isAccessDenied } from "../aws/failure.js";
 
 export async function currentDeployment(eb: ElasticBeanstalkClient, environment: { environmentId: string; environmentName: string }, deploymentId?: string): Promise<Deployment> {
   const call = async <T>(what: string, send: () => Promise<T>): Promise<T> => {

@@ -2,7 +2,7 @@
 // gets the closest one as a "did you mean" (exit 2).
 import { describe, expect, it } from "vitest";
 import type { CommandContext } from "../../src/cli/command.js";
-import { INSTANCE_COMMANDS } from "../../src/cli/commands.js";
+import { INSTANCE_COMMANDS } from "../../src/commands/index.js";
 import { runProgram } from "../../src/cli/program.js";
 import { demoCommand } from "../../src/commands/demo.js";
 import { sandboxCommand } from "../../src/commands/sandbox.js";

@@ -15,7 +15,7 @@ import type { Mode } from "../../config/settings.js";
 import { PARTITION_KEY } from "../../table/table.js";
 import type { Identity } from "../../instance/types.js";
 import { policyGroups } from "../../scaffold/policy.js";
-import { errorCode, isAccessDenied } from "../aws-failure.js";
+import { errorCode, isAccessDenied } from "../../aws/failure.js";
 import { fail, pass, skip, warn, type CheckResult } from "../checklist.js";
 
 export interface ProbeContext {

@@ -2,7 +2,7 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { describeError } from "../../cli/errors.js";
 import { createTableCommand, enableTtlCommand, PARTITION_KEY, TTL_ATTRIBUTE } from "../../table/table.js";
-import { errorCode, isAccessDenied } from "../aws-failure.js";
+import { errorCode, isAccessDenied } from "../../aws/failure.js";
 import { fail, pass, warn, type CheckResult } from "../checklist.js";
 
 export interface TableFacts {

@@ -1,4 +1,5 @@
-// What an AWS SDK error means to an operator command: denied, not there, or something else.
+// What an AWS SDK error means: its code, access denied, or missing/expired/invalid credentials.
+// One place for every command and for the runner.
 
 const DENIED = new Set([
   "AccessDenied",
