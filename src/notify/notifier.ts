@@ -4,12 +4,12 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import type { ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
 import { createClients, type AwsClients, type CallCounter } from "../aws/clients.js";
+import { errorCode, isAccessDenied } from "../aws/errors.js";
 import type { Settings } from "../config/settings.js";
 import { describeError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import { deployedOptionSettings } from "../instance/eb-options.js";
 import type { Deployment, Identity } from "../instance/types.js";
-import { errorCode, isAccessDenied } from "../ops/aws-failure.js";
 import type { LeaderOutcome } from "../release/leader-outcome.js";
 import type { NotificationState } from "../release/record.js";
 import type { Redactor } from "../release/redact.js";

@@ -2,9 +2,9 @@
 // one named with --env (DescribeEnvironments in the region of the usual settings).
 import { DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
 import { createClients } from "../aws/clients.js";
-import { ConfigError, describeError } from "../cli/errors.js";
+import { isAccessDenied } from "../aws/errors.js";
+import { ConfigError, credentialsError, describeError } from "../cli/errors.js";
 import { discoverIdentity, instanceMetadata } from "../instance/identity.js";
-import { credentialsProblem, isAccessDenied } from "./aws-failure.js";
 
 export interface EnvironmentTarget {
   region: string;
@@ -34,8 +34,8 @@ export async function resolveTarget(input: TargetInput): Promise<EnvironmentTarg
   try {
     environments = (await clients.elasticBeanstalk.send(new DescribeEnvironmentsCommand({ EnvironmentNames: [input.environmentName], IncludeDeleted: false }))).Environments ?? [];
   } catch (error) {
-    const credentials = credentialsProblem(error);
-    if (credentials) throw new ConfigError(credentials, { cause: error });
+    const credentials = credentialsError(error);
+    if (credentials) throw credentials;
     if (isAccessDenied(error)) {
       throw new ConfigError(`elasticbeanstalk:DescribeEnvironments was denied (${describeError(error)}); use credentials that may describe environment ${input.environmentName}`, { cause: error });
     }

@@ -3,9 +3,9 @@
 // deployment id from the instances' enhanced health (DescribeInstancesHealth, attribute
 // Deployment), the newest one holding that label.
 import { DescribeEnvironmentsCommand, DescribeInstancesHealthCommand, type ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
+import { isAccessDenied } from "../aws/errors.js";
 import { ConfigError, describeError } from "../cli/errors.js";
 import type { Deployment } from "../instance/types.js";
-import { isAccessDenied } from "../ops/aws-failure.js";
 
 export async function currentDeployment(eb: ElasticBeanstalkClient, environment: { environmentId: string; environmentName: string }, deploymentId?: string): Promise<Deployment> {
   const call = async <T>(what: string, send: () => Promise<T>): Promise<T> => {

@@ -4,10 +4,10 @@
 import { DescribeEnvironmentResourcesCommand, type ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
 import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { quote } from "shell-quote";
+import { isAccessDenied } from "../aws/errors.js";
 import { ConfigError, describeError, ExitCode, ReleaseFailedError, WaitTimeoutError, EbMigrateError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import type { Output } from "../cli/command.js";
-import { isAccessDenied } from "../ops/aws-failure.js";
 import { backoffDelay } from "../runtime/backoff.js";
 import type { Clock } from "../runtime/clock.js";
 import { BUNDLE_PATH, FIND_NODE_FUNCTION } from "../scaffold/hook-script.js";
