@@ -1,6 +1,6 @@
 // `eb-migrate status` — the environment's release history and the current lease holder.
 import { createClients } from "../aws/clients.js";
-import { isAccessDenied, isNotFound } from "../aws/errors.js";
+import { isNotFound, isPermissionDenied } from "../aws/errors.js";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, credentialsError, describeError, EbMigrateError, ExitCode } from "../cli/errors.js";
 import { wantsColour } from "../cli/log.js";
@@ -81,7 +81,7 @@ function tableReadError(error: unknown, table: string, source: string, region: s
       { cause: error },
     );
   }
-  if (isAccessDenied(error)) {
+  if (isPermissionDenied(error)) {
     return new ConfigError(`reading DynamoDB table "${table}" was denied (${describeError(error)}); grant dynamodb:Scan and dynamodb:GetItem on it (see "eb-migrate policy")`, { cause: error });
   }
   return new EbMigrateError(`could not read DynamoDB table "${table}": ${describeError(error)}`, ExitCode.releaseFailed, { cause: error });

@@ -3,7 +3,7 @@
 // has none of them), from DescribeConfigurationSettings with --env — then the defaults. The
 // table name says where it came from, so an operator sees which table was read.
 import { DescribeConfigurationSettingsCommand, type ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
-import { isAccessDenied } from "../aws/errors.js";
+import { isPermissionDenied } from "../aws/errors.js";
 import { ConfigError, credentialsError, describeError } from "../cli/errors.js";
 import { ENV_PREFIX } from "../config/settings.js";
 import { deployedProperties } from "../ecs/environment.js";
@@ -24,7 +24,7 @@ export async function describedProperties(eb: ElasticBeanstalkClient, applicatio
   } catch (error) {
     const credentials = credentialsError(error);
     if (credentials) throw credentials;
-    if (isAccessDenied(error)) {
+    if (isPermissionDenied(error)) {
       throw new ConfigError(`elasticbeanstalk:DescribeConfigurationSettings was denied (${describeError(error)}); grant it to read environment ${environmentName}'s EB_MIGRATE_TABLE, or pass --table`, { cause: error });
     }
     throw new ConfigError(`could not read the configuration of environment ${environmentName}: ${describeError(error)}`, { cause: error });

@@ -2,7 +2,7 @@
 // one named with --env (DescribeEnvironments in the region of the usual settings).
 import { DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
 import { createClients } from "../aws/clients.js";
-import { isAccessDenied } from "../aws/errors.js";
+import { isPermissionDenied } from "../aws/errors.js";
 import { ConfigError, credentialsError, describeError } from "../cli/errors.js";
 import { discoverIdentity, instanceMetadata } from "../instance/identity.js";
 
@@ -36,7 +36,7 @@ export async function resolveTarget(input: TargetInput): Promise<EnvironmentTarg
   } catch (error) {
     const credentials = credentialsError(error);
     if (credentials) throw credentials;
-    if (isAccessDenied(error)) {
+    if (isPermissionDenied(error)) {
       throw new ConfigError(`elasticbeanstalk:DescribeEnvironments was denied (${describeError(error)}); use credentials that may describe environment ${input.environmentName}`, { cause: error });
     }
     throw new ConfigError(`could not look up environment ${input.environmentName} in ${region}: ${describeError(error)}`, { cause: error });

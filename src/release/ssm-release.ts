@@ -4,8 +4,8 @@
 import { DescribeEnvironmentResourcesCommand, type ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
 import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { quote } from "shell-quote";
-import { isAccessDenied } from "../aws/errors.js";
-import { ConfigError, describeError, ExitCode, ReleaseFailedError, WaitTimeoutError, EbMigrateError } from "../cli/errors.js";
+import { isPermissionDenied } from "../aws/errors.js";
+import { ConfigError, credentialsError, describeError, ExitCode, ReleaseFailedError, WaitTimeoutError, EbMigrateError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import type { Output } from "../cli/command.js";
 import { backoffDelay } from "../runtime/backoff.js";
@@ -55,7 +55,9 @@ export async function runThroughSsm(input: SsmReleaseInput): Promise<number> {
     );
     commandId = sent.Command?.CommandId;
   } catch (error) {
-    if (isAccessDenied(error)) throw new ConfigError(`ssm:SendCommand was denied (${describeError(error)}); ${HOW_TO_ENABLE}`, { cause: error });
+    const credentials = credentialsError(error, `SendCommand to ${instanceId}`);
+    if (credentials) throw credentials;
+    if (isPermissionDenied(error)) throw new ConfigError(`ssm:SendCommand was denied (${describeError(error)}); ${HOW_TO_ENABLE}`, { cause: error });
     throw new EbMigrateError(`SendCommand to ${instanceId} failed: ${describeError(error)}`, ExitCode.releaseFailed, { cause: error });
   }
   if (!commandId) throw new EbMigrateError("SendCommand answered without a command id", ExitCode.releaseFailed);
