@@ -4,7 +4,7 @@
 import { DescribeEnvironmentResourcesCommand, type ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
 import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { quote } from "shell-quote";
-import { isPermissionDenied } from "../aws/errors.js";
+import { isNotFound, isPermissionDenied } from "../aws/errors.js";
 import { ConfigError, credentialsError, describeError, ExitCode, ReleaseFailedError, WaitTimeoutError, EbMigrateError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import type { Output } from "../cli/command.js";
@@ -74,7 +74,7 @@ export async function runThroughSsm(input: SsmReleaseInput): Promise<number> {
       inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
     } catch (error) {
       // Right after SendCommand the invocation may not exist yet (SSM API reference, GetCommandInvocation).
-      if ((error as { name?: string }).name === "InvocationDoesNotExist" && poll < 10) continue;
+      if (isNotFound(error, "InvocationDoesNotExist") && poll < 10) continue;
       throw new EbMigrateError(`GetCommandInvocation for ${commandId} failed: ${describeError(error)}`, ExitCode.releaseFailed, { cause: error });
     }
     // The output may arrive in pieces or only at the end: show what is new.
