@@ -1,4 +1,5 @@
 // Errors that carry the exit code of PRODUCT.md and a message a user can act on.
+import { credentialsProblem } from "../aws/errors.js";
 
 /** Exit codes of `eb-migrate run` (PRODUCT.md): the only numbers the CLI ever exits with. */
 export const ExitCode = {
@@ -25,6 +26,17 @@ export class ConfigError extends EbMigrateError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, ExitCode.badConfiguration, options);
   }
+}
+
+/**
+ * Missing, expired or invalid AWS credentials are the user's configuration: exit 2 wherever the
+ * call was, with the one line that says how to fix them (`what` names the call that failed).
+ * Undefined for every other error.
+ */
+export function credentialsError(error: unknown, what?: string): ConfigError | undefined {
+  const problem = credentialsProblem(error);
+  if (problem === undefined) return undefined;
+  return new ConfigError(what ? `${what} failed: ${problem}` : problem, { cause: error });
 }
 
 /** The release command failed, on this instance or on the leader a follower waited for. */

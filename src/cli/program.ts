@@ -1,9 +1,8 @@
 // Parses argv, dispatches to a command, and turns every outcome into an exit code and at most
 // one clear line for the user (no stack trace for a user error).
 import { parseArgs } from "node:util";
-import { credentialsProblem } from "../aws/failure.js";
 import { closest } from "./did-you-mean.js";
-import { describeError, EbMigrateError, ExitCode } from "./errors.js";
+import { credentialsError, describeError, EbMigrateError, ExitCode } from "./errors.js";
 import type { CommandContext, CommandSpec, ParsedArgs } from "./command.js";
 
 declare const __EB_MIGRATE_VERSION__: string;
@@ -45,10 +44,10 @@ export async function runProgram(argv: string[], ctx: CommandContext, commands: 
       return error.exitCode;
     }
     // Missing or expired AWS credentials, wherever the call was: one line and the fix.
-    const credentials = credentialsProblem(error);
+    const credentials = credentialsError(error);
     if (credentials) {
-      ctx.stderr.write(`eb-migrate ${name}: ${credentials}\n`);
-      return ExitCode.badConfiguration;
+      ctx.stderr.write(`eb-migrate ${name}: ${credentials.message}\n`);
+      return credentials.exitCode;
     }
     // A bug or an unexpected AWS answer: say what it was; the stack only with EB_MIGRATE_DEBUG.
     const debug = /^(1|true|yes|on)$/i.test(ctx.env.EB_MIGRATE_DEBUG ?? "");

@@ -1,10 +1,10 @@
 // `eb-migrate status` — the environment's release history and the current lease holder.
 import { createClients } from "../aws/clients.js";
+import { isNotFound, isPermissionDenied } from "../aws/errors.js";
 import type { CommandSpec } from "../cli/command.js";
-import { ConfigError, describeError, EbMigrateError, ExitCode } from "../cli/errors.js";
+import { ConfigError, credentialsError, describeError, EbMigrateError, ExitCode } from "../cli/errors.js";
 import { wantsColour } from "../cli/log.js";
 import { resolveSettings } from "../config/settings.js";
-import { credentialsProblem, errorCode, isAccessDenied } from "../aws/failure.js";
 import { createTableCommand } from "../table/table.js";
 import { describedProperties, instanceProperties, withProperties } from "../ops/operator-settings.js";
 import { readHistory } from "../ops/history.js";
@@ -73,15 +73,15 @@ function parseLimit(text: string | boolean | undefined): number {
 }
 
 function tableReadError(error: unknown, table: string, source: string, region: string): EbMigrateError {
-  const credentials = credentialsProblem(error);
-  if (credentials) return new ConfigError(credentials, { cause: error });
-  if (errorCode(error) === "ResourceNotFoundException") {
+  const credentials = credentialsError(error);
+  if (credentials) return credentials;
+  if (isNotFound(error)) {
     return new ConfigError(
       `DynamoDB table "${table}" (name from ${source}) does not exist in ${region}; it is created by the ebextension's Resources on the next deploy (or create it: ${createTableCommand(table)}), or pass --table if it has another name`,
       { cause: error },
     );
   }
-  if (isAccessDenied(error)) {
+  if (isPermissionDenied(error)) {
     return new ConfigError(`reading DynamoDB table "${table}" was denied (${describeError(error)}); grant dynamodb:Scan and dynamodb:GetItem on it (see "eb-migrate policy")`, { cause: error });
   }
   return new EbMigrateError(`could not read DynamoDB table "${table}": ${describeError(error)}`, ExitCode.releaseFailed, { cause: error });

@@ -2,6 +2,7 @@
 // stream that does not exist yet, reads to the end after the task stopped (no lost last
 // lines), and reports fetch errors instead of dropping them.
 import { GetLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { isNotFound } from "../aws/errors.js";
 import { describeError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import type { Clock } from "../runtime/clock.js";
@@ -38,7 +39,7 @@ export class LogFollower {
         );
       } catch (error) {
         // The awslogs driver creates the stream when the container starts: until then, not an error.
-        if ((error as { name?: unknown }).name === "ResourceNotFoundException" && !this.streamSeen) return total;
+        if (isNotFound(error) && !this.streamSeen) return total;
         this.report(error);
         return total;
       }

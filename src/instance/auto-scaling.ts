@@ -3,7 +3,11 @@
 // instance of our group is the oldest.
 import { DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand, type AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { DescribeInstancesCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import { isNotFound } from "../aws/errors.js";
 import { holderStateFromEc2, holderStateFromLifecycle, type HolderState } from "../election/decide.js";
+
+/** EC2's answer for an instance id it does not know (any more). */
+const EC2_INSTANCE_NOT_FOUND = "InvalidInstanceID.NotFound";
 
 export interface GroupMember {
   instanceId: string;
@@ -35,7 +39,7 @@ export async function holderState(autoScaling: AutoScalingClient, ec2: EC2Client
   } catch (error) {
     // Unknown to EC2: it cannot be running (holderStateFromEc2). Anything else: cannot tell —
     // only the lease time decides then.
-    return (error as { name?: unknown }).name === "InvalidInstanceID.NotFound" ? holderStateFromEc2(undefined) : "unknown";
+    return isNotFound(error, EC2_INSTANCE_NOT_FOUND) ? holderStateFromEc2(undefined) : "unknown";
   }
 }
 

@@ -4,12 +4,12 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import type { ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
 import { createClients, type AwsClients, type CallCounter } from "../aws/clients.js";
+import { errorCode, isAccessDenied } from "../aws/errors.js";
 import type { Settings } from "../config/settings.js";
 import { describeError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import { deployedOptionSettings } from "../instance/eb-options.js";
 import type { Deployment, Identity } from "../instance/types.js";
-import { errorCode, isAccessDenied } from "../aws/failure.js";
 import type { LeaderOutcome } from "../release/leader-outcome.js";
 import type { NotificationState } from "../release/record.js";
 import type { Redactor } from "../release/redact.js";
@@ -151,6 +151,12 @@ async function environmentTopic(deps: Pick<NotifierDeps, "elasticBeanstalk" | "i
   return arn;
 }
 
+/**
+ * SNS's own "access denied": the SDK names it AuthorizationErrorException (its wire Code is
+ * AuthorizationError, which a bare query-protocol body carries).
+ */
+const SNS_AUTHORIZATION_ERRORS: ReadonlySet<string> = new Set(["AuthorizationErrorException", "AuthorizationError"]);
+
 function failureDetail(target: NotifyTarget, error: unknown): string {
   if (target.kind === "webhook") {
     // Never the URL: fetch's errors can quote it; say only what kind of failure it was.
@@ -158,7 +164,7 @@ function failureDetail(target: NotifyTarget, error: unknown): string {
     const detail = error instanceof Error && /^HTTP \d+$/.test(error.message) ? error.message : typeof cause?.code === "string" ? cause.code : "the request failed";
     return detail;
   }
-  if (isAccessDenied(error) || errorCode(error) === "AuthorizationError") return `${describeError(error)} (grant the instance role sns:Publish on the topic; see "eb-migrate policy")`;
+  if (isAccessDenied(error) || SNS_AUTHORIZATION_ERRORS.has(errorCode(error))) return `${describeError(error)} (grant the instance role sns:Publish on the topic; see "eb-migrate policy")`;
   return describeError(error);
 }
 

@@ -3,11 +3,11 @@
 // has none of them), from DescribeConfigurationSettings with --env — then the defaults. The
 // table name says where it came from, so an operator sees which table was read.
 import { DescribeConfigurationSettingsCommand, type ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
-import { ConfigError, describeError } from "../cli/errors.js";
+import { isPermissionDenied } from "../aws/errors.js";
+import { ConfigError, credentialsError, describeError } from "../cli/errors.js";
 import { ENV_PREFIX } from "../config/settings.js";
 import { deployedProperties } from "../ecs/environment.js";
 import { readGetConfigEnvironment } from "../instance/eb-files.js";
-import { credentialsProblem, isAccessDenied } from "../aws/failure.js";
 
 export type PropertySource = { properties: Record<string, string>; label: string } | { properties?: undefined; unavailable: string };
 
@@ -22,9 +22,9 @@ export async function describedProperties(eb: ElasticBeanstalkClient, applicatio
   try {
     sets = (await eb.send(new DescribeConfigurationSettingsCommand({ ApplicationName: applicationName, EnvironmentName: environmentName }))).ConfigurationSettings ?? [];
   } catch (error) {
-    const credentials = credentialsProblem(error);
-    if (credentials) throw new ConfigError(credentials, { cause: error });
-    if (isAccessDenied(error)) {
+    const credentials = credentialsError(error);
+    if (credentials) throw credentials;
+    if (isPermissionDenied(error)) {
       throw new ConfigError(`elasticbeanstalk:DescribeConfigurationSettings was denied (${describeError(error)}); grant it to read environment ${environmentName}'s EB_MIGRATE_TABLE, or pass --table`, { cause: error });
     }
     throw new ConfigError(`could not read the configuration of environment ${environmentName}: ${describeError(error)}`, { cause: error });

@@ -4,10 +4,10 @@
 import { DescribeEnvironmentResourcesCommand, type ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
 import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { quote } from "shell-quote";
-import { ConfigError, describeError, ExitCode, ReleaseFailedError, WaitTimeoutError, EbMigrateError } from "../cli/errors.js";
+import { isNotFound, isPermissionDenied } from "../aws/errors.js";
+import { ConfigError, credentialsError, describeError, ExitCode, ReleaseFailedError, WaitTimeoutError, EbMigrateError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import type { Output } from "../cli/command.js";
-import { isAccessDenied } from "../aws/failure.js";
 import { backoffDelay } from "../runtime/backoff.js";
 import type { Clock } from "../runtime/clock.js";
 import { BUNDLE_PATH, FIND_NODE_FUNCTION } from "../scaffold/hook-script.js";
@@ -55,7 +55,9 @@ export async function runThroughSsm(input: SsmReleaseInput): Promise<number> {
     );
     commandId = sent.Command?.CommandId;
   } catch (error) {
-    if (isAccessDenied(error)) throw new ConfigError(`ssm:SendCommand was denied (${describeError(error)}); ${HOW_TO_ENABLE}`, { cause: error });
+    const credentials = credentialsError(error, `SendCommand to ${instanceId}`);
+    if (credentials) throw credentials;
+    if (isPermissionDenied(error)) throw new ConfigError(`ssm:SendCommand was denied (${describeError(error)}); ${HOW_TO_ENABLE}`, { cause: error });
     throw new EbMigrateError(`SendCommand to ${instanceId} failed: ${describeError(error)}`, ExitCode.releaseFailed, { cause: error });
   }
   if (!commandId) throw new EbMigrateError("SendCommand answered without a command id", ExitCode.releaseFailed);
@@ -72,7 +74,7 @@ export async function runThroughSsm(input: SsmReleaseInput): Promise<number> {
       inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
     } catch (error) {
       // Right after SendCommand the invocation may not exist yet (SSM API reference, GetCommandInvocation).
-      if ((error as { name?: string }).name === "InvocationDoesNotExist" && poll < 10) continue;
+      if (isNotFound(error, "InvocationDoesNotExist") && poll < 10) continue;
       throw new EbMigrateError(`GetCommandInvocation for ${commandId} failed: ${describeError(error)}`, ExitCode.releaseFailed, { cause: error });
     }
     // The output may arrive in pieces or only at the end: show what is new.

@@ -2,9 +2,9 @@
 // one named with --env (DescribeEnvironments in the region of the usual settings).
 import { DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
 import { createClients } from "../aws/clients.js";
-import { ConfigError, describeError } from "../cli/errors.js";
+import { isPermissionDenied } from "../aws/errors.js";
+import { ConfigError, credentialsError, describeError } from "../cli/errors.js";
 import { discoverIdentity, instanceMetadata } from "../instance/identity.js";
-import { credentialsProblem, isAccessDenied } from "../aws/failure.js";
 
 export interface EnvironmentTarget {
   region: string;
@@ -34,9 +34,9 @@ export async function resolveTarget(input: TargetInput): Promise<EnvironmentTarg
   try {
     environments = (await clients.elasticBeanstalk.send(new DescribeEnvironmentsCommand({ EnvironmentNames: [input.environmentName], IncludeDeleted: false }))).Environments ?? [];
   } catch (error) {
-    const credentials = credentialsProblem(error);
-    if (credentials) throw new ConfigError(credentials, { cause: error });
-    if (isAccessDenied(error)) {
+    const credentials = credentialsError(error);
+    if (credentials) throw credentials;
+    if (isPermissionDenied(error)) {
       throw new ConfigError(`elasticbeanstalk:DescribeEnvironments was denied (${describeError(error)}); use credentials that may describe environment ${input.environmentName}`, { cause: error });
     }
     throw new ConfigError(`could not look up environment ${input.environmentName} in ${region}: ${describeError(error)}`, { cause: error });

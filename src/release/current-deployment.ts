@@ -3,16 +3,18 @@
 // deployment id from the instances' enhanced health (DescribeInstancesHealth, attribute
 // Deployment), the newest one holding that label.
 import { DescribeEnvironmentsCommand, DescribeInstancesHealthCommand, type ElasticBeanstalkClient } from "@aws-sdk/client-elastic-beanstalk";
-import { ConfigError, describeError } from "../cli/errors.js";
+import { isPermissionDenied } from "../aws/errors.js";
+import { ConfigError, credentialsError, describeError } from "../cli/errors.js";
 import type { Deployment } from "../instance/types.js";
-import { isAccessDenied } from "../aws/failure.js";
 
 export async function currentDeployment(eb: ElasticBeanstalkClient, environment: { environmentId: string; environmentName: string }, deploymentId?: string): Promise<Deployment> {
   const call = async <T>(what: string, send: () => Promise<T>): Promise<T> => {
     try {
       return await send();
     } catch (error) {
-      const fix = isAccessDenied(error) ? `; the credentials need elasticbeanstalk:${what}` : "";
+      const credentials = credentialsError(error, `${what} for ${environment.environmentName}`);
+      if (credentials) throw credentials;
+      const fix = isPermissionDenied(error) ? `; the credentials need elasticbeanstalk:${what}` : "";
       throw new ConfigError(`${what} for ${environment.environmentName} failed: ${describeError(error)}${fix}`, { cause: error });
     }
   };

@@ -4,6 +4,7 @@
 // same write can never succeed; an aborted call is the caller's own decision; anything else
 // (throttling after the SDK's retries, 5xx, timeouts, connection errors) leaves a write's
 // outcome unknown and is resolved by reading again.
+import { errorCode, isAborted, isAccessDenied, isNotFound, isThrottling, isValidation } from "../aws/errors.js";
 
 export type DynamoFailure =
   | { kind: "condition-failed" }
@@ -13,26 +14,21 @@ export type DynamoFailure =
   | { kind: "aborted"; message: string }
   | { kind: "unavailable"; message: string };
 
-const ACCESS_CODES = new Set([
-  "AccessDeniedException",
-  "UnrecognizedClientException",
-  "InvalidSignatureException",
-  "MissingAuthenticationTokenException",
-  "ExpiredTokenException",
-  "IncompleteSignatureException",
-]);
+/** DynamoDB's answer to a failed ConditionExpression: an answer, not a failure. */
+const CONDITION_FAILED = "ConditionalCheckFailedException";
 
 export function classifyDynamoError(error: unknown): DynamoFailure {
   const name = error instanceof Error ? error.name : "";
+  const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
-  if (name === "ConditionalCheckFailedException") return { kind: "condition-failed" };
-  if (name === "ResourceNotFoundException") return { kind: "table-missing", message };
-  if (ACCESS_CODES.has(name)) return { kind: "access-denied", message: `${name}: ${message}` };
+  if (code === CONDITION_FAILED) return { kind: "condition-failed" };
+  if (isNotFound(error)) return { kind: "table-missing", message };
+  // Refused by a policy, or credentials DynamoDB does not accept: the table cannot be used.
+  if (isAccessDenied(error)) return { kind: "access-denied", message: `${code}: ${message}` };
   // DynamoDB answers ValidationException (HTTP 400) for an item larger than 400 KB
   // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items).
-  if (name === "ValidationException") return { kind: "invalid", message: `${name}: ${message}` };
-  // The SDK's name for a call ended by its abortSignal (@smithy/node-http-handler buildAbortError).
-  if (name === "AbortError") return { kind: "aborted", message };
+  if (isValidation(error)) return { kind: "invalid", message: `${code}: ${message}` };
+  if (isAborted(error)) return { kind: "aborted", message };
   return { kind: "unavailable", message: name && name !== "Error" ? `${name}: ${message}` : message };
 }
 
@@ -48,11 +44,13 @@ export class TableUnusableError extends Error {
   }
 }
 
-const THROTTLING_CODES = new Set(["ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "LimitExceededException"]);
-
-/** DynamoDB answered "too many requests": the table exists and is usable, only busy. */
-export function isThrottling(error: unknown): boolean {
-  return error instanceof Error && THROTTLING_CODES.has(error.name);
+/**
+ * DynamoDB answered "too many requests": the table exists and is usable, only busy. Its
+ * LimitExceededException (too many control-plane operations at once) proves as much, so it
+ * counts here too.
+ */
+function isTableThrottled(error: unknown): boolean {
+  return isThrottling(error) || errorCode(error) === "LimitExceededException";
 }
 
 /** Thrown when the table did not answer (after the SDK's retries), or the call was aborted: try again later. */
@@ -62,7 +60,7 @@ export class TableUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "TableUnavailableError";
-    this.throttled = isThrottling(options?.cause);
+    this.throttled = isTableThrottled(options?.cause);
   }
 }
 

@@ -57,6 +57,20 @@ describe("sendAll", () => {
     expect(sandbox.webhook.requests[2]!.body).toEqual(JSON.parse(JSON.stringify(message.slack)));
   });
 
+  it("an SNS denial (AuthorizationErrorException, as the SDK names SNS's AuthorizationError) says which permission to grant", async () => {
+    const sandbox = await resources.sandbox({ instances: 1 });
+    const state = sandbox.state();
+    const topic = sandbox.sns.create("team");
+    const deps = {
+      targets: [{ kind: "sns" as const, topicArn: topic }],
+      sns: () => new SNSClient({ ...sandboxClientConfig(state, state.endpoints.sns), maxAttempts: 1 }),
+      elasticBeanstalk: new ElasticBeanstalkClient(sandboxClientConfig(state, state.endpoints.elasticBeanstalk)),
+      identity: { environmentName: state.environment.name, environmentId: state.environment.id },
+    };
+    sandbox.injectFault({ service: "sns", operation: "Publish", error: "AccessDenied", count: 1 });
+    expect((await sendAll(deps, message))[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/^AuthorizationErrorException: .*\(grant the instance role sns:Publish on the topic; see "eb-migrate policy"\)$/) });
+  });
+
   it("eb-topic resolves to the environment's notification topic, and says how to set one when there is none", async () => {
     const sandbox = await resources.sandbox({ instances: 1 });
     const state = sandbox.state();

@@ -10,12 +10,12 @@ import { DescribeInstancesCommand, DescribeTagsCommand } from "@aws-sdk/client-e
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { DescribeConfigurationSettingsCommand, DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
 import type { AwsClients } from "../../aws/clients.js";
+import { errorCode, isAccessDenied } from "../../aws/errors.js";
 import { describeError } from "../../cli/errors.js";
 import type { Mode } from "../../config/settings.js";
 import { PARTITION_KEY } from "../../table/table.js";
 import type { Identity } from "../../instance/types.js";
 import { policyGroups } from "../../scaffold/policy.js";
-import { errorCode, isAccessDenied } from "../../aws/failure.js";
 import { fail, pass, skip, warn, type CheckResult } from "../checklist.js";
 
 export interface ProbeContext {

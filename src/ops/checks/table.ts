@@ -1,8 +1,8 @@
 // The lease table: present, ACTIVE, keyed as the runner expects (pk, HASH, S), TTL on expiresAt.
 import { DescribeTableCommand, DescribeTimeToLiveCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { errorCode, isAccessDenied, isNotFound } from "../../aws/errors.js";
 import { describeError } from "../../cli/errors.js";
 import { createTableCommand, enableTtlCommand, PARTITION_KEY, TTL_ATTRIBUTE } from "../../table/table.js";
-import { errorCode, isAccessDenied } from "../../aws/failure.js";
 import { fail, pass, warn, type CheckResult } from "../checklist.js";
 
 export interface TableFacts {
@@ -19,7 +19,7 @@ export async function checkTable(dynamodb: DynamoDBClient, table: string): Promi
   try {
     description = (await dynamodb.send(new DescribeTableCommand({ TableName: table }))).Table;
   } catch (error) {
-    if (errorCode(error) === "ResourceNotFoundException") {
+    if (isNotFound(error)) {
       return { exists: false, results: [fail(name, "does not exist (deploys fall back to the oldest instance, and followers do not wait)", CREATE_FIX(table))] };
     }
     if (isAccessDenied(error)) {
