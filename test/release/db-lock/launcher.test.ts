@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LAUNCHER_BYTES, LAUNCHER_SOURCE, MARKER_PREFIX, PG_ADVISORY_LOCK_KEY, dbLockedArgv, isDjangoMigrate } from "../../src/release/db-lock/launcher.js";
-import { DbLockWatch, type LockEvent } from "../../src/release/db-lock/watch.js";
-import { DJANGO_PYTHON, copyDjangoApp, countSeedRows, djangoEnv, duplicateMigrationRows } from "../support/django.js";
-import { createDatabase, postgresServer, type TestDatabase } from "../support/postgres.js";
+import { LAUNCHER_BYTES, LAUNCHER_SOURCE, MARKER_PREFIX, PG_ADVISORY_LOCK_KEY, dbLockedArgv, isDjangoMigrate } from "../../../src/release/db-lock/launcher.js";
+import { DbLockWatch, type LockEvent } from "../../../src/release/db-lock/watch.js";
+import { DJANGO_PYTHON, copyDjangoApp, countSeedRows, djangoEnv, duplicateMigrationRows } from "../../support/django.js";
+import { createDatabase, postgresServer, type TestDatabase } from "../../support/postgres.js";
 
 const CONTEXT = { alias: "default", environment: "shop-web", instance: "i-0aaa", deployment: "v1#1" };
 

@@ -1,8 +1,8 @@
 // EB_MIGRATE_DB_LOCK decides which commands run under the lock, and how.
 import { describe, expect, it } from "vitest";
-import { resolveSettings } from "../../src/config/settings.js";
-import { LAUNCHER_SOURCE } from "../../src/release/db-lock/launcher.js";
-import { planDbLock } from "../../src/release/db-lock/plan.js";
+import { resolveSettings } from "../../../src/config/settings.js";
+import { LAUNCHER_SOURCE } from "../../../src/release/db-lock/launcher.js";
+import { planDbLock } from "../../../src/release/db-lock/plan.js";
 
 const context = { environment: "env", instance: "i-1", deployment: "v1#1" };
 const plan = (env: Record<string, string>, argv?: string[]) => {

@@ -3,13 +3,13 @@
 // waiting launcher names the holder from IS_USED_LOCK and the processlist.
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbLockedArgv } from "../../src/release/db-lock/launcher.js";
-import { DbLockWatch } from "../../src/release/db-lock/watch.js";
-import { DJANGO_PYTHON, FIXTURE_APP_DIR } from "../support/django.js";
-import { deployBoth, migrateToInitial, twoEnvironments } from "../support/environments.js";
-import { describeRuns } from "../support/fleet.js";
-import { startMariaDb, type MariaDbDatabase, type MariaDbServer } from "../support/mariadb.js";
-import { perTestResources } from "../support/resources.js";
+import { dbLockedArgv } from "../../../src/release/db-lock/launcher.js";
+import { DbLockWatch } from "../../../src/release/db-lock/watch.js";
+import { DJANGO_PYTHON, FIXTURE_APP_DIR } from "../../support/django.js";
+import { deployBoth, migrateToInitial, twoEnvironments } from "../../support/environments.js";
+import { describeRuns } from "../../support/fleet.js";
+import { startMariaDb, type MariaDbDatabase, type MariaDbServer } from "../../support/mariadb.js";
+import { perTestResources } from "../../support/resources.js";
 
 const resources = perTestResources();
 let server: MariaDbServer;

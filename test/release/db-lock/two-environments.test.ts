@@ -3,12 +3,12 @@
 // keeps the two leaders' migrations apart. With EB_MIGRATE_DB_LOCK=off the damage shows.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { countSeedRows, djangoEnv, duplicateMigrationRows } from "../support/django.js";
-import { deployBoth, environmentOf, migrateToInitial, twoEnvironments } from "../support/environments.js";
-import { describeRuns } from "../support/fleet.js";
-import { runCli } from "../ops/cli.js";
-import { perTestResources } from "../support/resources.js";
-import type { TestDatabase } from "../support/postgres.js";
+import { countSeedRows, djangoEnv, duplicateMigrationRows } from "../../support/django.js";
+import { deployBoth, environmentOf, migrateToInitial, twoEnvironments } from "../../support/environments.js";
+import { describeRuns } from "../../support/fleet.js";
+import { runCli } from "../../ops/cli.js";
+import { perTestResources } from "../../support/resources.js";
+import type { TestDatabase } from "../../support/postgres.js";
 
 const resources = perTestResources();
 

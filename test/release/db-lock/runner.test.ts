@@ -3,12 +3,12 @@
 // EB_MIGRATE_WAIT_TIMEOUT_SECONDS is exit 3 naming the holder, and the record says so.
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { PG_ADVISORY_LOCK_KEY } from "../../src/release/db-lock/launcher.js";
-import { djangoEnv, migrateCommand } from "../support/django.js";
-import { describeRuns, runFleet, stageDjangoApp } from "../support/fleet.js";
-import { postgresServer } from "../support/postgres.js";
-import { perTestResources } from "../support/resources.js";
-import { runCli } from "../ops/cli.js";
+import { PG_ADVISORY_LOCK_KEY } from "../../../src/release/db-lock/launcher.js";
+import { djangoEnv, migrateCommand } from "../../support/django.js";
+import { describeRuns, runFleet, stageDjangoApp } from "../../support/fleet.js";
+import { postgresServer } from "../../support/postgres.js";
+import { perTestResources } from "../../support/resources.js";
+import { runCli } from "../../ops/cli.js";
 
 const resources = perTestResources();
 

@@ -6,10 +6,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { countSeedRows, djangoEnv, duplicateMigrationRows, migrateCommand } from "../support/django.js";
-import { describeRuns, stageDjangoApp, startInstance, type RunningInstance } from "../support/fleet.js";
-import { supervisorOf } from "../support/processes.js";
-import { perTestResources } from "../support/resources.js";
+import { countSeedRows, djangoEnv, duplicateMigrationRows, migrateCommand } from "../../support/django.js";
+import { describeRuns, stageDjangoApp, startInstance, type RunningInstance } from "../../support/fleet.js";
+import { supervisorOf } from "../../support/processes.js";
+import { perTestResources } from "../../support/resources.js";
 
 const resources = perTestResources();
 
