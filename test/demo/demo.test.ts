@@ -2,7 +2,7 @@
 // exit 2 when no Python with Django can be found.
 import { describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
-import { DEV_BUNDLE, runCli, type CliResult } from "../ops/cli.js";
+import { DEV_BUNDLE, runCli, type CliResult } from "../support/cli.js";
 
 /** Debian's python3 without site-packages: a Python 3 that cannot import Django. */
 const PYTHON_WITHOUT_DJANGO = fileURLToPath(new URL("../fixtures/bin/python-without-django", import.meta.url));

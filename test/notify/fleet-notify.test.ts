@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Sandbox, SandboxInstanceEntry } from "../../src/sandbox/index.js";
 import { describeRuns, startInstance, type RunningInstance } from "../support/fleet.js";
-import { laptopEnv, runCli } from "../ops/cli.js";
+import { laptopEnv, runCli } from "../support/cli.js";
 import { perTestResources } from "../support/resources.js";
 
 const resources = perTestResources();

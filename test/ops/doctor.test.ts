@@ -11,7 +11,7 @@ import { POLICY_ACTIONS } from "../../src/scaffold/policy.js";
 import { PROBES } from "../../src/ops/checks/permissions.js";
 import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { copyDjangoApp } from "../support/django.js";
-import { runCli } from "./cli.js";
+import { runCli } from "../support/cli.js";
 
 const PYTHON_WITHOUT_DJANGO = fileURLToPath(new URL("../fixtures/bin/python-without-django", import.meta.url));
 

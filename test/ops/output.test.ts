@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, streamSink } from "../../src/cli/log.js";
 import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { startInstance } from "../support/fleet.js";
-import { runCli } from "./cli.js";
+import { runCli } from "../support/cli.js";
 
 const SECRET = "hunter2-secret";
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { startInstance } from "../support/fleet.js";
-import { laptopEnv, runCli } from "./cli.js";
+import { laptopEnv, runCli } from "../support/cli.js";
 
 interface StatusDoc {
   environment: { name: string; id: string };

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GET_CONFIG } from "../../src/instance/eb-files.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { startInstance } from "../support/fleet.js";
-import { laptopEnv, runCli } from "./cli.js";
+import { laptopEnv, runCli } from "../support/cli.js";
 
 /** The name CloudFormation gives the ebextension's table: never the default "eb-migrate". */
 const TABLE = "awseb-e-abc123-stack-EbMigrateTable-1Q2W3E4R5T6Y";

@@ -6,7 +6,7 @@ import { copyFile, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { laptopEnv, runCli, BUNDLE, DEV_BUNDLE } from "../ops/cli.js";
+import { laptopEnv, runCli, BUNDLE, DEV_BUNDLE } from "../support/cli.js";
 import { describeRuns, startInstance } from "../support/fleet.js";
 import { CLUSTER, FAMILY, startEcsBed, type EcsBed } from "../ecs/helpers.js";
 import type { Sandbox } from "../../src/sandbox/index.js";

@@ -9,7 +9,7 @@ import type { InstanceBundle } from "../../src/scaffold/bundle.js";
 import { EBEXTENSION_PATH } from "../../src/scaffold/ebextension.js";
 import { findExistingRunners } from "../../src/scaffold/existing-runners.js";
 import { formatInitReport, runInit, type InitOptions } from "../../src/scaffold/init.js";
-import { runCli } from "../ops/cli.js";
+import { runCli } from "../support/cli.js";
 
 const bundle: InstanceBundle = { path: "/nowhere/eb-migrate.cjs", version: "1.0.0", content: Buffer.from("// eb-migrate test bundle\n") };
 

@@ -8,7 +8,7 @@ import { djangoEnv, migrateCommand } from "../../support/django.js";
 import { describeRuns, runFleet, stageDjangoApp } from "../../support/fleet.js";
 import { postgresServer } from "../../support/postgres.js";
 import { perTestResources } from "../../support/resources.js";
-import { runCli } from "../../ops/cli.js";
+import { runCli } from "../../support/cli.js";
 
 const resources = perTestResources();
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { countSeedRows, djangoEnv, duplicateMigrationRows } from "../../support/django.js";
 import { deployBoth, environmentOf, migrateToInitial, twoEnvironments } from "../../support/environments.js";
 import { describeRuns } from "../../support/fleet.js";
-import { runCli } from "../../ops/cli.js";
+import { runCli } from "../../support/cli.js";
 import { perTestResources } from "../../support/resources.js";
 import type { TestDatabase } from "../../support/postgres.js";
 
