@@ -1,5 +1,5 @@
 // Node 20 keeps working (the floor) but is end of life: `run` says so once per deploy, and the
-// AWS SDK's own Node notice stays out of the log (bundle.test.ts).
+// AWS SDK's own Node notice stays out of the log (test/build/bundle.test.ts).
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { nodeVersionWarning } from "../../src/runtime/node-version.js";

@@ -9,7 +9,7 @@ import { findBundle } from "../../src/scaffold/bundle.js";
 import { runInit } from "../../src/scaffold/init.js";
 import { copyDjangoApp, countSeedRows, djangoEnv, duplicateMigrationRows, migrateCommand } from "../support/django.js";
 import { createDatabase, type TestDatabase } from "../support/postgres.js";
-import { deployAllAtOnce } from "./harness.js";
+import { deployAllAtOnce } from "./deploy-harness.js";
 
 const repo = join(dirname(new URL(import.meta.url).pathname), "..", "..");
 /** Only what a hook on an instance would have besides the environment's properties. */
