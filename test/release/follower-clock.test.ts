@@ -7,6 +7,7 @@ import { ReleaseFailedError, WaitTimeoutError } from "../../src/cli/errors.js";
 import { createLogger, memorySink } from "../../src/cli/log.js";
 import { resolveSettings } from "../../src/config/settings.js";
 import { FOLLOWER_POLL_CAP_MS, HOLDER_CHECK_SPREAD_MS, renewalsLateAfterMs, type HolderState } from "../../src/election/decide.js";
+import { fenceAfterMs } from "../../src/election/fence.js";
 import { LeaseStore } from "../../src/election/lease.js";
 import { ReleaseStore, type ReleaseRecord } from "../../src/release/record.js";
 import { runRelease, type RunnerDeps } from "../../src/release/runner.js";
@@ -192,10 +193,21 @@ describe("a follower on virtual time", () => {
   it("a leader whose claim took most of the lease renews before it starts the command", async () => {
     const clock = virtualClock();
     const s = setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "5", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "60" });
+    // The leader's writes and the command's start, in the order they happened, on the virtual clock.
+    const calls: { call: "renewed" | "not renewed" | "claimed" | "started"; at: number }[] = [];
     const claim = s.releases.claim.bind(s.releases);
-    s.deps.releases.claim = async (record) => {
+    s.deps.releases.claim = async (record, ...rest) => {
       await clock.sleep(4_500); // DynamoDB throttling: the claim takes 90 % of the lease
-      return await claim(record);
+      const claimed = await claim(record, ...rest);
+      calls.push({ call: "claimed", at: clock.now() });
+      return claimed;
+    };
+    const renew = s.leases.renew.bind(s.leases);
+    s.deps.leases.renew = async (...args) => {
+      const sentAt = clock.now();
+      const result = await renew(...args);
+      calls.push({ call: result === "renewed" ? "renewed" : "not renewed", at: sentAt });
+      return result;
     };
     const acquire = s.leases.acquire.bind(s.leases);
     let versionAtAcquisition: string | undefined;
@@ -205,7 +217,10 @@ describe("a follower on virtual time", () => {
       return held;
     };
     let versionAtStart: string | undefined;
-    s.deps.execute = async () => {
+    let deadlineAtStart: number | undefined;
+    s.deps.execute = async ({ fence }) => {
+      calls.push({ call: "started", at: clock.now() });
+      deadlineAtStart = fence?.deadline();
       versionAtStart = (await s.leases.read(s.environmentId))?.recordVersion;
       return { exitCode: 0, outputTail: [], durationMs: 1, timedOut: false };
     };
@@ -213,6 +228,17 @@ describe("a follower on virtual time", () => {
     expect(versionAtAcquisition).toBeDefined();
     // Another instance watching since the acquisition saw the version change before the command began.
     expect(versionAtStart).not.toBe(versionAtAcquisition);
+    // The heartbeat renewed during the slow claim too; what counts is a renewal written after
+    // the claim and before the command started (the heartbeat's next one is due later).
+    const claimed = calls.findIndex((c) => c.call === "claimed");
+    const started = calls.findIndex((c) => c.call === "started");
+    expect(claimed, JSON.stringify(calls)).toBeGreaterThanOrEqual(0);
+    expect(started, JSON.stringify(calls)).toBeGreaterThan(claimed);
+    const between = calls.slice(claimed + 1, started);
+    expect(between.map((c) => c.call), JSON.stringify(calls)).toContain("renewed");
+    // So the command starts with the whole fence time from that renewal, not what was left of an older one.
+    const renewal = between.filter((c) => c.call === "renewed").at(-1)!;
+    expect(deadlineAtStart).toBe(renewal.at + fenceAfterMs(5, s.deps.settings.killGraceMs));
   });
 
   it("sustained throttling never triggers the fallback: the table exists, it is only busy", async () => {
