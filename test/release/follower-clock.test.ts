@@ -1,6 +1,6 @@
-// The follower loop with an injected clock (virtual time, real DynamoDB in the sandbox):
-// progress lines every 10 s, the wait timeout, and a lease taken over only after a whole lease
-// time of unchanged versions on the follower's own clock.
+// The follower loop and the leader with an injected clock (virtual time, real DynamoDB in the
+// sandbox): progress lines every 10 s, the wait timeout, a lease taken over only after a whole
+// lease time of unchanged versions on the follower's own clock, and the leader's renewal and fence.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReleaseFailedError, WaitTimeoutError } from "../../src/cli/errors.js";
@@ -255,5 +255,53 @@ describe("a follower on virtual time", () => {
     expect(error).toBeInstanceOf(WaitTimeoutError);
     expect(fallbackAsked).toBe(false);
     expect(s.executed).toEqual([]);
+  });
+});
+
+describe("a leader on virtual time", () => {
+  it("whose renewals fail (DynamoDB unavailable) stops its command at the fence deadline of its last renewal", async () => {
+    let outage = false;
+    // The table goes away 7 s into the command, with the command still running.
+    const clock = virtualClock((t) => {
+      if (t >= 7_000 && !outage) {
+        outage = true;
+        sandbox.injectFault({ service: "dynamodb", outage: true });
+      }
+    });
+    const s = throughFaultProxy(setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "30", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "60" }), clock);
+    const renewals: { at: number; result: string }[] = [];
+    const renew = s.deps.leases.renew.bind(s.deps.leases);
+    s.deps.leases.renew = async (...args) => {
+      const at = clock.now();
+      const result = await renew(...args);
+      renewals.push({ at, result });
+      return result;
+    };
+    let stopped: { at: number; reason: unknown; deadline: number } | undefined;
+    s.deps.execute = async ({ fence }) => {
+      s.executed.push("started");
+      // A command that would run for an hour: only the fence ends it.
+      await clock.sleep(3_600_000, fence!.signal).catch(() => undefined);
+      stopped = { at: clock.now(), reason: fence!.signal.reason, deadline: fence!.deadline() };
+      return { exitCode: null, signal: "SIGTERM", outputTail: [], durationMs: clock.now(), timedOut: false };
+    };
+    let error: unknown;
+    try {
+      error = await runRelease(s.deps).catch((e: unknown) => e);
+    } finally {
+      sandbox.clearFaults();
+    }
+    const lastRenewed = renewals.filter((r) => r.result === "renewed").at(-1);
+    // Renewed every 2 s until the outage; every renewal since has no answer.
+    expect(lastRenewed?.at, JSON.stringify(renewals)).toBe(6_000);
+    const failed = renewals.filter((r) => r.at > lastRenewed!.at);
+    expect(failed.length, JSON.stringify(renewals)).toBeGreaterThan(0);
+    expect(failed.every((r) => r.result === "unknown"), JSON.stringify(renewals)).toBe(true);
+    // Stopped by the fence, at its deadline: the last renewal's start plus the fence time.
+    expect(stopped).toEqual({ at: 6_000 + fenceAfterMs(30, s.deps.settings.killGraceMs), reason: "unrenewed", deadline: 6_000 + fenceAfterMs(30, s.deps.settings.killGraceMs) });
+    expect(s.executed).toEqual(["started"]);
+    expect(s.sink.records.some((r) => /can no longer prove it holds the lease; its command was stopped/.test(r.msg))).toBe(true);
+    // The table never came back: the fenced leader ends at the wait timeout, like any follower.
+    expect(error).toBeInstanceOf(WaitTimeoutError);
   });
 });
