@@ -12,14 +12,13 @@ import { createDatabase, type TestDatabase } from "../support/postgres.js";
 import { CLUSTER, FAMILY, LOG_GROUP, run, startEcsBed, type EcsBed } from "./helpers.js";
 
 let bed: EcsBed;
-let db: TestDatabase;
+/** Only the test that runs Django's migrate has a database: the others' tasks run sh. */
+let db: TestDatabase | undefined;
 let appDir: string;
 
 beforeAll(async () => {
-  db = await createDatabase("ecs");
   appDir = await copyDjangoApp(join(await mkdtemp(join(tmpdir(), "ecs-app-")), "app"));
   bed = await startEcsBed({
-    DATABASE_URL: db.url,
     PYTHONDONTWRITEBYTECODE: "1",
     PYTHONUNBUFFERED: "1",
     DB_PASSWORD: "s3cret-value",
@@ -36,8 +35,16 @@ afterAll(async () => {
 
 afterEach(() => bed.ecs.clearFaults());
 
+/** A PostgreSQL database for the app, named to the task by the environment's DATABASE_URL property. */
+async function createTestDatabase(): Promise<TestDatabase> {
+  db = await createDatabase("ecs");
+  await bed.sandbox.setEnvironmentProperties({ DATABASE_URL: db.url });
+  return db;
+}
+
 describe("runEcsRelease", () => {
   test("runs Django's migrate as one task with the environment's properties, records the ARN before waiting", async () => {
+    const db = await createTestDatabase();
     const { result, lines, started, records } = await run(bed, { command: [DJANGO_PYTHON, "manage.py", "migrate", "--noinput"] });
     expect(result.exitCode, lines.join("\n")).toBe(0);
     expect(result.timedOut).toBe(false);

@@ -20,10 +20,8 @@ afterEach(async () => {
 
 /** Three instances configured for ecs mode; the task runs `command` (through sh) in a copy of the Django app. */
 async function setUp(command: string, extra: Record<string, string> = {}) {
-  db = await createDatabase("ecsrun");
   bed = await startEcsBed(
     {
-      ...djangoEnv(db),
       EB_MIGRATE_MODE: "ecs",
       EB_MIGRATE_ECS_CLUSTER: CLUSTER,
       EB_MIGRATE_ECS_TASK_DEFINITION: FAMILY,
@@ -36,7 +34,13 @@ async function setUp(command: string, extra: Record<string, string> = {}) {
   );
   const appDir = await copyDjangoApp(join(await mkdtemp(join(tmpdir(), "ecs-task-app-")), "app"));
   await bed.register({ workingDirectory: appDir });
-  return { bed, db };
+  return bed;
+}
+
+/** setUp with a PostgreSQL database the task's Django migrates. */
+async function setUpWithDatabase(command: string, extra: Record<string, string> = {}) {
+  const database = (db = await createDatabase("ecsrun"));
+  return { bed: await setUp(command, { ...djangoEnv(database), ...extra }), db: database };
 }
 
 async function startAll(b: EcsBed): Promise<RunningInstance[]> {
@@ -48,7 +52,7 @@ const migrate = `${DJANGO_PYTHON} manage.py migrate --noinput`;
 
 describe("eb-migrate run in ecs mode", () => {
   test("one task runs migrate for the whole fleet; every instance exits 0", async () => {
-    const { bed, db } = await setUp(migrate);
+    const { bed, db } = await setUpWithDatabase(migrate);
     const runs = await Promise.all((await startAll(bed)).map((r) => r.done));
     const detail = describeRuns(runs);
     expect(runs.map((r) => r.exitCode), detail).toEqual([0, 0, 0]);
@@ -60,7 +64,7 @@ describe("eb-migrate run in ecs mode", () => {
   });
 
   test("a failing migrate task fails every instance (exit 1); the leader shows the task's last lines", async () => {
-    const { bed } = await setUp(`echo applying; echo "django.db.utils.ProgrammingError: relation does not exist" >&2; exit 1`);
+    const bed = await setUp(`echo applying; echo "django.db.utils.ProgrammingError: relation does not exist" >&2; exit 1`);
     const runs = await Promise.all((await startAll(bed)).map((r) => r.done));
     const detail = describeRuns(runs);
     expect(runs.map((r) => r.exitCode), detail).toEqual([1, 1, 1]);
@@ -72,7 +76,7 @@ describe("eb-migrate run in ecs mode", () => {
   });
 
   test("leader killed while its task runs: the new leader waits on the same task ARN; exactly one task ran", async () => {
-    const { bed, db } = await setUp(`echo waiting; sleep 4; ${migrate}`, { EB_MIGRATE_LEASE_SECONDS: "60" });
+    const { bed, db } = await setUpWithDatabase(`echo waiting; sleep 4; ${migrate}`, { EB_MIGRATE_LEASE_SECONDS: "60" });
     const running = await startAll(bed);
     const leader = await Promise.race(running.map((r) => r.waitFor(/ECS task started/).then(() => r)));
     const taskArn = bed.ecs.tasks()[0]!.taskArn;
