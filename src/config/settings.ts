@@ -4,9 +4,9 @@ import { parse as parseShellWords } from "shell-quote";
 import { closest } from "../cli/did-you-mean.js";
 import { ConfigError } from "../cli/errors.js";
 import type { LogFormat } from "../cli/log.js";
-import { NOTIFY_ALLOWED, parseNotifyTargets, publicNotifyValue, type NotifyOn, type NotifyTarget } from "../notify/targets.js";
+import { NOTIFY_ALLOWED, parseNotifyTargets, publicNotifyValue, webhookSecrets, type NotifyOn, type NotifyTarget } from "../notify/targets.js";
 import { defaultKillGraceMs, fenceFits, fenceMarginMs, minimumFenceAfterMs, minimumLeaseSeconds } from "../election/fence.js";
-import { createRedactor, redactCommand } from "../release/redact.js";
+import { commandSecrets, createRedactor, redactCommand, type Redactor } from "../release/redact.js";
 import { truncateBytes } from "../runtime/truncate.js";
 
 export const DEFAULT_COMMAND = "python manage.py migrate --noinput";
@@ -25,15 +25,20 @@ export interface CapacityProviderItem {
   base?: number;
 }
 
-export interface Settings {
-  /** The release command as an argv (or, with `shell`, one string for /bin/sh -c). */
-  command: string[];
-  commandText: string;
+/** EB_MIGRATE_COMMAND and EB_MIGRATE_SHELL, shaped once (releaseCommand) for every caller. */
+export interface ReleaseCommand {
+  /** What runs on an instance: the command line's words, or with `shell` /bin/sh -c and the line. */
+  argv: string[];
+  /** The command line as given. */
+  text: string;
   /** The command as logged, stored and shown: secrets masked, cut to COMMAND_SHOWN_BYTES. */
-  commandShown: string;
-  /** Whether `command` came from the default (then `python` may resolve to EB's virtualenv). */
-  commandIsDefault: boolean;
+  redactedText: string;
+  /** EB_MIGRATE_SHELL: `text` is a shell line (`argv` runs it through /bin/sh; an ECS task through sh). */
   shell: boolean;
+}
+
+export interface Settings {
+  command: ReleaseCommand;
   mode: Mode;
   table: string;
   leaseSeconds: number;
@@ -205,15 +210,8 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: FlagValues = {}):
     values.set(spec.name, parsed);
   }
   const get = <T extends Parsed>(name: string) => values.get(name) as T;
-  const commandText = get<string>("COMMAND");
-  const shell = get<boolean>("SHELL");
-  const redact = createRedactor(env);
   const settings: Settings = {
-    command: shell ? [commandText] : splitCommand(commandText, redact),
-    commandText,
-    commandShown: truncateBytes(redactCommand(commandText, redact), COMMAND_SHOWN_BYTES),
-    commandIsDefault: commandText === DEFAULT_COMMAND,
-    shell,
+    command: releaseCommand(get<string>("COMMAND"), get<boolean>("SHELL"), env),
     mode: get<Mode>("MODE"),
     table: get<string>("TABLE"),
     leaseSeconds: get<number>("LEASE_SECONDS"),
@@ -257,6 +255,30 @@ function checkCombinations(s: Settings): void {
   if (s.ecs.launchType && s.ecs.capacityProviderStrategy.length > 0) {
     throw new ConfigError("EB_MIGRATE_ECS_LAUNCH_TYPE and EB_MIGRATE_ECS_CAPACITY_PROVIDER_STRATEGY exclude each other (as in RunTask); set only one");
   }
+}
+
+/**
+ * The release command from its text and EB_MIGRATE_SHELL; the text is masked for the secrets
+ * of `env` (and those written into it). A command line that is no argv (unterminated quote,
+ * shell syntax without EB_MIGRATE_SHELL, empty) is a ConfigError.
+ */
+export function releaseCommand(text: string, shell: boolean, env: NodeJS.ProcessEnv = {}): ReleaseCommand {
+  const redact = createRedactor(env);
+  return {
+    argv: shell ? ["/bin/sh", "-c", text] : splitCommand(text, redact),
+    text,
+    redactedText: truncateBytes(redactCommand(text, redact), COMMAND_SHOWN_BYTES),
+    shell,
+  };
+}
+
+/**
+ * What masks the leader's output and the outcome it stores and sends: the secrets of `env`,
+ * those written into the command, and the webhook URLs (a command that prints its environment
+ * must not leak them).
+ */
+export function releaseRedactor(env: NodeJS.ProcessEnv, settings: Pick<Settings, "command" | "notify">): Redactor {
+  return createRedactor(env, [...commandSecrets(settings.command.text), ...webhookSecrets(settings.notify.targets)]);
 }
 
 /**
