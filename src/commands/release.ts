@@ -7,7 +7,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, ExitCode } from "../cli/errors.js";
 import { createLogger, streamSink } from "../cli/log.js";
-import { ENV_PREFIX, releaseRedactor, resolveSettings, type Settings } from "../config/settings.js";
+import { ENV_PREFIX, releaseRedactor, resolveSettings, wholeNumberFlag, type Settings } from "../config/settings.js";
 import { ENVIRONMENT_NAMESPACE } from "../ecs/environment.js";
 import { containerCommand, runEcsRelease } from "../ecs/run-task.js";
 import { LeaseStore } from "../election/lease.js";
@@ -38,9 +38,11 @@ export const releaseCommand: CommandSpec = {
     "deployment-id": "Release this deployment id instead of the one the environment's instances report (e.g. when it has scaled to zero).",
   },
   async run(ctx, args) {
-    const { env: environmentName, region, force, "deployment-id": deploymentId, ...flags } = args.values;
+    const { env: environmentName, region, force, "deployment-id": deploymentIdFlag, ...flags } = args.values;
     if (typeof environmentName !== "string" || environmentName === "") throw new ConfigError("release needs --env NAME (the Elastic Beanstalk environment)");
-    if (deploymentId !== undefined && (typeof deploymentId !== "string" || !/^\d+$/.test(deploymentId))) throw new ConfigError(`--deployment-id=${JSON.stringify(deploymentId)} is not valid: expected a whole number`);
+    // Checked as a whole number, passed on as written: it is part of the release's key.
+    wholeNumberFlag("deployment-id", deploymentIdFlag);
+    const deploymentId = typeof deploymentIdFlag === "string" ? deploymentIdFlag : undefined;
     const target = await resolveTarget({ env: ctx.env, root: "/", environmentName, ...(typeof region === "string" ? { region } : {}) });
     const clients = createClients({ region: target.region });
 

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { ScanCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/cli/errors.js";
-import { DEFAULT_COMMAND, releaseCommand, releaseRedactor, resolveSettings, SETTINGS, splitCommand } from "../../src/config/settings.js";
+import { DEFAULT_COMMAND, parseWholeNumber, releaseCommand, releaseRedactor, resolveSettings, SETTINGS, splitCommand, wholeNumberFlag } from "../../src/config/settings.js";
 import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { BUNDLE } from "../support/fleet.js";
 
@@ -169,5 +169,40 @@ describe("eb-migrate run with a bad setting", () => {
     const result = spawnSync(process.execPath, [BUNDLE, "run"], { env: { PATH: process.env.PATH, EB_MIGRATE_DISABLED: "true", AWS_EC2_METADATA_SERVICE_ENDPOINT: "http://127.0.0.1:9/" }, encoding: "utf8" });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/EB_MIGRATE_DISABLED/);
+  });
+});
+
+describe("whole numbers", () => {
+  it("are digits only, within the range", () => {
+    expect(parseWholeNumber("0")).toBe(0);
+    expect(parseWholeNumber("3600", { min: 3, max: 3600 })).toBe(3600);
+    for (const text of ["", " 5", "5 ", "-1", "+1", "1.0", "1e3", "0x10", "ten"]) expect(parseWholeNumber(text)).toBeUndefined();
+    expect(parseWholeNumber("2", { min: 3 })).toBeUndefined();
+    expect(parseWholeNumber("3601", { min: 3, max: 3600 })).toBeUndefined();
+  });
+
+  it("a flag's: the number, undefined when absent, else exit 2 naming the flag, the value and the range", () => {
+    expect(wholeNumberFlag("limit", "7", { min: 1 })).toBe(7);
+    expect(wholeNumberFlag("limit", undefined, { min: 1 })).toBeUndefined();
+    const refused = (flag: string, raw: string | boolean, range?: Parameters<typeof wholeNumberFlag>[2]) => {
+      try {
+        wholeNumberFlag(flag, raw, range);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        expect((e as ConfigError).exitCode).toBe(2);
+        return (e as ConfigError).message;
+      }
+      return "accepted";
+    };
+    expect(refused("limit", "0", { min: 1 })).toBe('--limit="0" is not valid: expected a whole number of at least 1');
+    expect(refused("port", "70000", { min: 0, max: 65535 })).toBe('--port="70000" is not valid: expected a whole number from 0 to 65535');
+    expect(refused("grace-ms", "1.5", { unit: "milliseconds" })).toBe('--grace-ms="1.5" is not valid: expected a whole number of milliseconds');
+    expect(refused("deployment-id", "v7")).toBe('--deployment-id="v7" is not valid: expected a whole number');
+    expect(refused("deployment-id", true)).toBe("--deployment-id=true is not valid: expected a whole number");
+  });
+
+  it("a capacity provider's weight and base are whole numbers too", () => {
+    expect(resolveSettings({ EB_MIGRATE_ECS_CAPACITY_PROVIDER_STRATEGY: "FARGATE_SPOT:3,FARGATE:1:1" }).ecs.capacityProviderStrategy).toEqual([{ capacityProvider: "FARGATE_SPOT", weight: 3 }, { capacityProvider: "FARGATE", weight: 1, base: 1 }]);
+    expect(() => resolveSettings({ EB_MIGRATE_ECS_CAPACITY_PROVIDER_STRATEGY: "FARGATE:1.5" })).toThrow(/"FARGATE:1.5" has a weight that is not a whole number/);
   });
 });
