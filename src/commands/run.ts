@@ -5,6 +5,7 @@ import { createClients, type CallCounter } from "../aws/clients.js";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, EbMigrateError, ExitCode } from "../cli/errors.js";
 import { createLogger, formatJson, streamSink, type LogSink } from "../cli/log.js";
+import { instanceRoot } from "../config/environment.js";
 import { releaseRedactor, resolveSettings } from "../config/settings.js";
 import { tableCallTimeoutMs } from "../election/fence.js";
 import { LeaseStore } from "../election/lease.js";
@@ -42,7 +43,7 @@ export const runCommand: CommandSpec = {
   async run(ctx, args) {
     const { "stats-file": statsFile, now, force, ...flags } = args.values;
     if (force === true && now !== true) throw new ConfigError("--force only goes with --now (re-running a release outside a deploy)");
-    const root = ctx.env.EB_MIGRATE_ROOT || "/";
+    const root = instanceRoot(ctx.env);
     // Older platform versions give hooks no environment properties. They join the process
     // environment (values already set win), as the hook once exported them: the settings, the
     // release command and the AWS SDK (which reads process.env itself) all see them.

@@ -4,6 +4,7 @@ import { isNotFound, isPermissionDenied } from "../aws/errors.js";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, credentialsError, describeError, EbMigrateError, ExitCode } from "../cli/errors.js";
 import { wantsColour } from "../cli/log.js";
+import { instanceRoot } from "../config/environment.js";
 import { resolveSettings, wholeNumberFlag } from "../config/settings.js";
 import { createTableCommand } from "../table/table.js";
 import { describedProperties, instanceProperties, withProperties } from "../ops/operator-settings.js";
@@ -34,7 +35,7 @@ export const statusCommand: CommandSpec = {
   async run(ctx, args) {
     const { env: environmentName, region, table: tableFlag, limit: limitText, json } = args.values;
     const limit = wholeNumberFlag("limit", limitText, { min: 1 }) ?? DEFAULT_STATUS_LIMIT;
-    const root = ctx.env.EB_MIGRATE_ROOT || "/";
+    const root = instanceRoot(ctx.env);
     const target = await resolveTarget({
       env: ctx.env,
       root,

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { ScanCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/cli/errors.js";
+import { envRegion, instanceRoot } from "../../src/config/environment.js";
 import { DEFAULT_COMMAND, parseWholeNumber, releaseCommand, releaseRedactor, resolveSettings, SETTINGS, splitCommand, wholeNumberFlag } from "../../src/config/settings.js";
 import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { BUNDLE } from "../support/fleet.js";
@@ -204,5 +205,19 @@ describe("whole numbers", () => {
   it("a capacity provider's weight and base are whole numbers too", () => {
     expect(resolveSettings({ EB_MIGRATE_ECS_CAPACITY_PROVIDER_STRATEGY: "FARGATE_SPOT:3,FARGATE:1:1" }).ecs.capacityProviderStrategy).toEqual([{ capacityProvider: "FARGATE_SPOT", weight: 3 }, { capacityProvider: "FARGATE", weight: 1, base: 1 }]);
     expect(() => resolveSettings({ EB_MIGRATE_ECS_CAPACITY_PROVIDER_STRATEGY: "FARGATE:1.5" })).toThrow(/"FARGATE:1.5" has a weight that is not a whole number/);
+  });
+});
+
+describe("where this process runs, from its environment", () => {
+  it("the instance root: EB_MIGRATE_ROOT, else (unset or empty) /", () => {
+    expect(instanceRoot({ EB_MIGRATE_ROOT: "/tmp/instance-1" })).toBe("/tmp/instance-1");
+    expect(instanceRoot({ EB_MIGRATE_ROOT: "" })).toBe("/");
+    expect(instanceRoot({})).toBe("/");
+  });
+
+  it("the region: AWS_REGION, else AWS_DEFAULT_REGION, else none", () => {
+    expect(envRegion({ AWS_REGION: "eu-west-1", AWS_DEFAULT_REGION: "us-east-1" })).toBe("eu-west-1");
+    expect(envRegion({ AWS_DEFAULT_REGION: "us-east-1" })).toBe("us-east-1");
+    expect(envRegion({})).toBeUndefined();
   });
 });
