@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { instanceRoot } from "../config/environment.js";
 import type { SandboxInstanceEntry } from "../sandbox/index.js";
 import type { RunStats } from "../sandbox/instance-process.js";
 
@@ -75,7 +76,7 @@ export function spawnInstance(instance: Pick<SandboxInstanceEntry, "id" | "env">
     ...(options.fakeTime ? { LD_PRELOAD: FAKETIME_LIBRARY, FAKETIME: options.fakeTime, DONT_FAKE_MONOTONIC: "1" } : {}),
   };
   const args = [options.bundle, ...(options.args ?? ["run"]), "--stats-file", statsFile];
-  const child = spawn(process.execPath, args, { cwd: options.cwd ?? instance.env.EB_MIGRATE_ROOT ?? "/", env, stdio: ["ignore", "ignore", "pipe"], detached: true });
+  const child = spawn(process.execPath, args, { cwd: options.cwd ?? instanceRoot(instance.env), env, stdio: ["ignore", "ignore", "pipe"], detached: true });
   const proc: InstanceProcess = { instance: instance.id, deployment: options.deployment, child, startedAt: Date.now(), lines: [], exited: false, done: undefined as unknown as Promise<ProcessExit> };
   let buffer = "";
   let text = "";

@@ -5,6 +5,7 @@ import { createClients } from "../aws/clients.js";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, ExitCode } from "../cli/errors.js";
 import { wantsColour } from "../cli/log.js";
+import { instanceRoot } from "../config/environment.js";
 import { resolveSettings } from "../config/settings.js";
 import { formatCheck, summaryLine } from "../ops/checklist.js";
 import { runDoctor } from "../ops/doctor.js";
@@ -26,7 +27,7 @@ export const doctorCommand: CommandSpec = {
   },
   async run(ctx, args) {
     const { dir, json, env: environmentName, region, ...flags } = args.values;
-    const root = ctx.env.EB_MIGRATE_ROOT || "/";
+    const root = instanceRoot(ctx.env);
     let remote: EnvironmentTarget | undefined;
     if (typeof environmentName === "string") {
       remote = await resolveTarget({ env: ctx.env, root, environmentName, ...(typeof region === "string" ? { region } : {}) });

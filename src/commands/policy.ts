@@ -1,6 +1,7 @@
 // `eb-migrate policy`: prints the least-privilege IAM policy the instance role needs.
 import type { CommandSpec } from "../cli/command.js";
 import { ExitCode } from "../cli/errors.js";
+import { envRegion } from "../config/environment.js";
 import { resolveSettings } from "../config/settings.js";
 import { DEPLOYER_ACTIONS, deployerPolicyDocument } from "../scaffold/deployer-policy.js";
 import { policyDocument, policyGroups } from "../scaffold/policy.js";
@@ -39,7 +40,7 @@ export const policyCommand: CommandSpec = {
     const str = (name: string) => (typeof args.values[name] === "string" ? (args.values[name] as string) : undefined);
     // Table, mode and task definition come from the same settings the runner uses.
     const settings = resolveSettings(ctx.env, { table: str("table"), mode: str("mode"), "ecs-task-definition": str("ecs-task-definition"), notify: str("notify") });
-    const region = str("region") ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION;
+    const region = str("region") ?? envRegion(ctx.env);
     if (args.values.deployer === true) return deployer(ctx.stdout, { region, account: str("account"), role: str("role") }, args.values.json === true);
     const document = policyDocument({
       table: settings.table,

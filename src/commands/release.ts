@@ -7,20 +7,18 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, ExitCode } from "../cli/errors.js";
 import { createLogger, streamSink } from "../cli/log.js";
-import { ENV_PREFIX, resolveSettings, type Settings } from "../config/settings.js";
+import { ENV_PREFIX, releaseRedactor, resolveSettings, wholeNumberFlag, type Settings } from "../config/settings.js";
 import { ENVIRONMENT_NAMESPACE } from "../ecs/environment.js";
-import { runEcsRelease } from "../ecs/run-task.js";
+import { containerCommand, runEcsRelease } from "../ecs/run-task.js";
 import { LeaseStore } from "../election/lease.js";
 import { holderState } from "../instance/auto-scaling.js";
 import { deployedOptionSettings } from "../instance/eb-options.js";
 import type { Identity } from "../instance/types.js";
 import { leaderNotifier } from "../notify/notifier.js";
-import { webhookSecrets } from "../notify/targets.js";
 import { resolveTarget } from "../ops/target.js";
 import { currentDeployment } from "../release/current-deployment.js";
 import type { ExecutionResult } from "../release/execution.js";
 import { ReleaseStore } from "../release/record.js";
-import { commandSecrets, createRedactor } from "../release/redact.js";
 import { runRelease, type RunnerDeps } from "../release/runner.js";
 import { runThroughSsm } from "../ops/ssm-release.js";
 import { rerunTarget } from "../release/rerun.js";
@@ -40,9 +38,11 @@ export const releaseCommand: CommandSpec = {
     "deployment-id": "Release this deployment id instead of the one the environment's instances report (e.g. when it has scaled to zero).",
   },
   async run(ctx, args) {
-    const { env: environmentName, region, force, "deployment-id": deploymentId, ...flags } = args.values;
+    const { env: environmentName, region, force, "deployment-id": deploymentIdFlag, ...flags } = args.values;
     if (typeof environmentName !== "string" || environmentName === "") throw new ConfigError("release needs --env NAME (the Elastic Beanstalk environment)");
-    if (deploymentId !== undefined && (typeof deploymentId !== "string" || !/^\d+$/.test(deploymentId))) throw new ConfigError(`--deployment-id=${JSON.stringify(deploymentId)} is not valid: expected a whole number`);
+    // Checked as a whole number, passed on as written: it is part of the release's key.
+    wholeNumberFlag("deployment-id", deploymentIdFlag);
+    const deploymentId = typeof deploymentIdFlag === "string" ? deploymentIdFlag : undefined;
     const target = await resolveTarget({ env: ctx.env, root: "/", environmentName, ...(typeof region === "string" ? { region } : {}) });
     const clients = createClients({ region: target.region });
 
@@ -74,8 +74,7 @@ export const releaseCommand: CommandSpec = {
     const rerun = rerunTarget(existing, force === true);
     log.info(`release ${deployment.key} of ${environmentName} (${identity.environmentId}) on demand, ecs mode${rerun ? `: running the ${rerun.status} release again` : ""}`, { state: "start" });
 
-    const redact = createRedactor(ctx.env, [...commandSecrets(settings.commandText), ...webhookSecrets(settings.notify.targets)]);
-    const argv = settings.shell ? ["sh", "-c", settings.commandText] : settings.command;
+    const redact = releaseRedactor(ctx.env, settings);
     const deps: RunnerDeps = {
       settings,
       identity,
@@ -96,7 +95,7 @@ export const releaseCommand: CommandSpec = {
         // back); a re-run is a new attempt and needs its own task.
         const tokenDeployment = rerun && record ? { ...deployment, key: `${deployment.key}#rerun-${record.attempt}` } : deployment;
         return await Promise.race([
-          runEcsRelease({ settings, clients, identity, deployment: tokenDeployment, command: argv, ...(existingTaskArn ? { existingTaskArn } : {}), clock: systemClock, log, signal: ctx.signal, deadline, hooks }),
+          runEcsRelease({ settings, clients, identity, deployment: tokenDeployment, command: containerCommand(settings.command), ...(existingTaskArn ? { existingTaskArn } : {}), clock: systemClock, log, signal: ctx.signal, deadline, hooks }),
           fenced,
         ]);
       },

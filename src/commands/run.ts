@@ -5,11 +5,12 @@ import { createClients, type CallCounter } from "../aws/clients.js";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, EbMigrateError, ExitCode } from "../cli/errors.js";
 import { createLogger, formatJson, streamSink, type LogSink } from "../cli/log.js";
-import { DEFAULT_COMMAND, resolveSettings, splitCommand } from "../config/settings.js";
+import { instanceRoot } from "../config/environment.js";
+import { releaseRedactor, resolveSettings } from "../config/settings.js";
 import { tableCallTimeoutMs } from "../election/fence.js";
 import { LeaseStore } from "../election/lease.js";
 import { checkEcsSettings } from "../ecs/settings-check.js";
-import { runEcsRelease } from "../ecs/run-task.js";
+import { containerCommand, runEcsRelease } from "../ecs/run-task.js";
 import { groupOf, holderState, inServiceMembers, oldestInstance } from "../instance/auto-scaling.js";
 import { environmentProperties } from "../instance/eb-files.js";
 import { readDeploymentEnv } from "../instance/deployment-env.js";
@@ -17,11 +18,9 @@ import { discoverDeployment, discoverIdentity, instanceMetadata } from "../insta
 import { planDbLock } from "../release/db-lock/plan.js";
 import type { ExecutionResult } from "../release/execution.js";
 import { leaderNotifier } from "../notify/notifier.js";
-import { webhookSecrets } from "../notify/targets.js";
 import { runLocalCommand } from "../release/local-command.js";
 import { ReleaseStore } from "../release/record.js";
-import { commandSecrets, createRedactor } from "../release/redact.js";
-import { resolveCommand } from "../release/resolve-command.js";
+import { choosePython, resolveCommand } from "../release/resolve-command.js";
 import { rerunTarget } from "../release/rerun.js";
 import { runRelease, type RunOutcome } from "../release/runner.js";
 import { systemClock } from "../runtime/clock.js";
@@ -44,7 +43,7 @@ export const runCommand: CommandSpec = {
   async run(ctx, args) {
     const { "stats-file": statsFile, now, force, ...flags } = args.values;
     if (force === true && now !== true) throw new ConfigError("--force only goes with --now (re-running a release outside a deploy)");
-    const root = ctx.env.EB_MIGRATE_ROOT || "/";
+    const root = instanceRoot(ctx.env);
     // Older platform versions give hooks no environment properties. They join the process
     // environment (values already set win), as the hook once exported them: the settings, the
     // release command and the AWS SDK (which reads process.env itself) all see them.
@@ -84,13 +83,9 @@ export const runCommand: CommandSpec = {
       // ecs mode: the ECS flow wraps its container command itself (dbLockedArgv).
       const dbLock =
         settings.mode === "local"
-          ? await planDbLock(settings, argv, { environment: identity.environmentName, instance: identity.instanceId, deployment: deployment.key }, async () =>
-              (await resolveCommand({ ...settings, command: splitCommand(DEFAULT_COMMAND), commandIsDefault: true, shell: false }, ctx.env, root))[0]!,
-            )
+          ? await planDbLock(settings, argv, { environment: identity.environmentName, instance: identity.instanceId, deployment: deployment.key }, () => choosePython(ctx.env, root))
           : undefined;
-      // The command's output is masked for the env's secrets, those written into the command,
-      // and the webhook URLs (a command that prints its environment must not leak them).
-      const redact = createRedactor(ctx.env, [...commandSecrets(settings.commandText), ...webhookSecrets(settings.notify.targets)]);
+      const redact = releaseRedactor(ctx.env, settings);
       const bundle = bundleFile();
       const supervisor = bundle ? { execPath: process.execPath, script: bundle } : undefined;
 
@@ -119,7 +114,7 @@ export const runCommand: CommandSpec = {
         execute: async ({ existingTaskArn, fence, deadline, hooks }) => {
           if (settings.mode === "local") {
             const local = { cwd: ctx.cwd, env: ctx.env, clock, deadline, signal: ctx.signal, fence, redact, ...(supervisor ? { supervisor } : {}) };
-            if (!dbLock) return await runLocalCommand({ ...local, argv, shell: settings.shell, hooks });
+            if (!dbLock) return await runLocalCommand({ ...local, argv, shell: settings.command.shell, hooks });
             return dbLock.annotate(await runLocalCommand({ ...local, argv: dbLock.argv, shell: false, hooks: dbLock.hooks(hooks, log.child({ role: "leader" })) }));
           }
           // A lost lease stops our wait, never the task: the new leader waits on the same task.
@@ -132,7 +127,7 @@ export const runCommand: CommandSpec = {
               clients,
               identity,
               deployment,
-              command: settings.shell ? ["sh", "-c", settings.commandText] : argv,
+              command: containerCommand(settings.command),
               ...(existingTaskArn ? { existingTaskArn } : {}),
               clock,
               log,

@@ -3,16 +3,9 @@
 import { resolve } from "node:path";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, ExitCode } from "../cli/errors.js";
+import { wholeNumberFlag } from "../config/settings.js";
 import { DEFAULT_INSTANCES, startSandbox } from "../sandbox/index.js";
 import { MAX_GROUP_SIZE } from "../sandbox/environment.js";
-
-function wholeNumber(flag: string, raw: string | boolean | undefined, min: number, max: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const text = String(raw).trim();
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new ConfigError(`--${flag}=${JSON.stringify(raw)} is not valid: expected a whole number from ${min} to ${max}`);
-  return n;
-}
 
 export const sandboxCommand: CommandSpec = {
   name: "sandbox",
@@ -36,8 +29,8 @@ export const sandboxCommand: CommandSpec = {
     const v = args.values;
     const stateFile = v["state-file"];
     if (typeof stateFile !== "string" || stateFile === "") throw new ConfigError("--state-file is required: the JSON file the sandbox writes its endpoints and instances to");
-    const instances = wholeNumber("instances", v.instances, 0, MAX_GROUP_SIZE) ?? DEFAULT_INSTANCES;
-    const port = wholeNumber("port", v.port, 0, 65535) ?? 0;
+    const instances = wholeNumberFlag("instances", trimmed(v.instances), { min: 0, max: MAX_GROUP_SIZE }) ?? DEFAULT_INSTANCES;
+    const port = wholeNumberFlag("port", trimmed(v.port), { min: 0, max: 65535 }) ?? 0;
     const endpoint = v["dynamodb-endpoint"];
     if (endpoint !== undefined && (typeof endpoint !== "string" || !/^https?:\/\/[^/]+/.test(endpoint))) {
       throw new ConfigError(`--dynamodb-endpoint=${JSON.stringify(endpoint)} is not valid: expected a URL such as http://127.0.0.1:8000`);
@@ -62,3 +55,8 @@ export const sandboxCommand: CommandSpec = {
     return ExitCode.ok;
   },
 };
+
+/** The sandbox's number flags allow spaces around the digits. */
+function trimmed(raw: string | boolean | undefined): string | boolean | undefined {
+  return typeof raw === "string" ? raw.trim() : raw;
+}

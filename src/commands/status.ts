@@ -4,7 +4,8 @@ import { isNotFound, isPermissionDenied } from "../aws/errors.js";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, credentialsError, describeError, EbMigrateError, ExitCode } from "../cli/errors.js";
 import { wantsColour } from "../cli/log.js";
-import { resolveSettings } from "../config/settings.js";
+import { instanceRoot } from "../config/environment.js";
+import { resolveSettings, wholeNumberFlag } from "../config/settings.js";
 import { createTableCommand } from "../table/table.js";
 import { describedProperties, instanceProperties, withProperties } from "../ops/operator-settings.js";
 import { readHistory } from "../ops/history.js";
@@ -33,8 +34,8 @@ export const statusCommand: CommandSpec = {
   },
   async run(ctx, args) {
     const { env: environmentName, region, table: tableFlag, limit: limitText, json } = args.values;
-    const limit = parseLimit(limitText);
-    const root = ctx.env.EB_MIGRATE_ROOT || "/";
+    const limit = wholeNumberFlag("limit", limitText, { min: 1 }) ?? DEFAULT_STATUS_LIMIT;
+    const root = instanceRoot(ctx.env);
     const target = await resolveTarget({
       env: ctx.env,
       root,
@@ -65,12 +66,6 @@ export const statusCommand: CommandSpec = {
     return ExitCode.ok;
   },
 };
-
-function parseLimit(text: string | boolean | undefined): number {
-  if (text === undefined) return DEFAULT_STATUS_LIMIT;
-  if (typeof text !== "string" || !/^\d+$/.test(text) || Number(text) < 1) throw new ConfigError(`--limit=${JSON.stringify(text)} is not valid: expected a whole number of at least 1`);
-  return Number(text);
-}
 
 function tableReadError(error: unknown, table: string, source: string, region: string): EbMigrateError {
   const credentials = credentialsError(error);

@@ -1,6 +1,6 @@
 // `eb-migrate __supervise [--grace-ms N] -- argv` (internal): see release/supervise.ts.
 import type { CommandSpec } from "../cli/command.js";
-import { ConfigError } from "../cli/errors.js";
+import { wholeNumberFlag } from "../config/settings.js";
 import { DEFAULT_SUPERVISE_GRACE_MS, supervise } from "../release/supervise.js";
 
 export const superviseCommand: CommandSpec = {
@@ -12,8 +12,7 @@ export const superviseCommand: CommandSpec = {
   positionals: true,
   async run(_ctx, args) {
     const raw = args.values["grace-ms"];
-    const graceMs = typeof raw === "string" ? Number(raw) : DEFAULT_SUPERVISE_GRACE_MS;
-    if (!Number.isInteger(graceMs) || graceMs < 0) throw new ConfigError(`--grace-ms must be a whole number of milliseconds, received ${JSON.stringify(raw)}`);
+    const graceMs = wholeNumberFlag("grace-ms", raw, { unit: "milliseconds" }) ?? DEFAULT_SUPERVISE_GRACE_MS;
     // The supervisor outlives every SIGTERM — also those it sends its own group — until the
     // group is gone: the program's handlers (which exit on a third signal) give way to its own.
     process.removeAllListeners("SIGTERM");

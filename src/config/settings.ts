@@ -4,9 +4,9 @@ import { parse as parseShellWords } from "shell-quote";
 import { closest } from "../cli/did-you-mean.js";
 import { ConfigError } from "../cli/errors.js";
 import type { LogFormat } from "../cli/log.js";
-import { NOTIFY_ALLOWED, parseNotifyTargets, publicNotifyValue, type NotifyOn, type NotifyTarget } from "../notify/targets.js";
+import { NOTIFY_ALLOWED, parseNotifyTargets, publicNotifyValue, webhookSecrets, type NotifyOn, type NotifyTarget } from "../notify/targets.js";
 import { defaultKillGraceMs, fenceFits, fenceMarginMs, minimumFenceAfterMs, minimumLeaseSeconds } from "../election/fence.js";
-import { createRedactor, redactCommand } from "../release/redact.js";
+import { commandSecrets, createRedactor, redactCommand, type Redactor } from "../release/redact.js";
 import { truncateBytes } from "../runtime/truncate.js";
 
 export const DEFAULT_COMMAND = "python manage.py migrate --noinput";
@@ -25,15 +25,20 @@ export interface CapacityProviderItem {
   base?: number;
 }
 
-export interface Settings {
-  /** The release command as an argv (or, with `shell`, one string for /bin/sh -c). */
-  command: string[];
-  commandText: string;
+/** EB_MIGRATE_COMMAND and EB_MIGRATE_SHELL, shaped once (releaseCommand) for every caller. */
+export interface ReleaseCommand {
+  /** What runs on an instance: the command line's words, or with `shell` /bin/sh -c and the line. */
+  argv: string[];
+  /** The command line as given. */
+  text: string;
   /** The command as logged, stored and shown: secrets masked, cut to COMMAND_SHOWN_BYTES. */
-  commandShown: string;
-  /** Whether `command` came from the default (then `python` may resolve to EB's virtualenv). */
-  commandIsDefault: boolean;
+  redactedText: string;
+  /** EB_MIGRATE_SHELL: `text` is a shell line (`argv` runs it through /bin/sh; an ECS task through sh). */
   shell: boolean;
+}
+
+export interface Settings {
+  command: ReleaseCommand;
   mode: Mode;
   table: string;
   leaseSeconds: number;
@@ -82,11 +87,45 @@ class Invalid {
   constructor(readonly reason?: string) {}
 }
 
-const int = (min: number, max: number) => (raw: Raw) => {
-  if (!/^\d+$/.test(raw.trim())) return new Invalid();
-  const n = Number(raw.trim());
-  return n >= min && n <= max ? n : new Invalid();
-};
+/**
+ * A whole number written as digits only (no sign, point, exponent or spaces) within the range,
+ * or undefined. Every setting and flag that takes a whole number reads it with this.
+ */
+export function parseWholeNumber(text: string, range: WholeNumberRange = {}): number | undefined {
+  if (!/^\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= (range.min ?? 0) && n <= (range.max ?? Number.POSITIVE_INFINITY) ? n : undefined;
+}
+
+export interface WholeNumberRange {
+  min?: number;
+  max?: number;
+  /** What it counts, as the message says it ("milliseconds"). */
+  unit?: string;
+}
+
+/** "a whole number of milliseconds", "… from 0 to 65535", "… of at least 1". */
+function wholeNumberAllowed({ min, max, unit }: WholeNumberRange): string {
+  const bounds = max !== undefined ? `from ${min ?? 0} to ${max}` : min ? `of at least ${min}` : undefined;
+  return ["a whole number", unit ? `of ${unit}` : undefined, bounds].filter((part) => part !== undefined).join(" ");
+}
+
+/**
+ * A command-line flag's whole number (parseWholeNumber), undefined when the flag is absent;
+ * anything else is a ConfigError `--flag="value" is not valid: expected a whole number …`.
+ */
+export function wholeNumberFlag(flag: string, raw: string | boolean | undefined, range: WholeNumberRange = {}): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = typeof raw === "string" ? parseWholeNumber(raw, range) : undefined;
+  if (n === undefined) throw new ConfigError(`--${flag}=${JSON.stringify(raw)} is not valid: expected ${wholeNumberAllowed(range)}`);
+  return n;
+}
+
+/** A whole-number setting: what is allowed and its parser (spaces around the digits allowed). */
+const int = (min: number, max: number): Pick<SettingSpec, "allowed" | "parse"> => ({
+  allowed: wholeNumberAllowed({ min, max }),
+  parse: (raw) => parseWholeNumber(raw.trim(), { min, max }) ?? new Invalid(),
+});
 /** Seconds with up to three decimals, as milliseconds. */
 const seconds = (min: number, max: number) => (raw: Raw) => {
   if (!/^\d+(\.\d{1,3})?$/.test(raw.trim())) return new Invalid();
@@ -122,8 +161,9 @@ const capacityProviders = (raw: Raw) => {
     const item: CapacityProviderItem = { capacityProvider: name };
     for (const [key, value] of [["weight", weight], ["base", base]] as const) {
       if (value === undefined) continue;
-      if (!/^\d+$/.test(value)) return new Invalid(`"${part}" has a ${key} that is not a whole number`);
-      item[key] = Number(value);
+      const n = parseWholeNumber(value);
+      if (n === undefined) return new Invalid(`"${part}" has a ${key} that is not a whole number`);
+      item[key] = n;
     }
     out.push(item);
   }
@@ -135,9 +175,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: "SHELL", flag: "shell", default: "false", allowed: "true or false", description: "Run the command through /bin/sh -c (pipes, &&, variables).", parse: bool },
   { name: "MODE", flag: "mode", default: "local", allowed: "local or ecs", description: "local: the leader runs the command itself; ecs: the leader runs it as a one-off ECS task.", parse: oneOf("local", "ecs") },
   { name: "TABLE", flag: "table", default: DEFAULT_TABLE, allowed: "a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)", description: "The DynamoDB table holding the lease and the release records.", parse: (raw) => (/^[A-Za-z0-9_.-]{3,255}$/.test(raw.trim()) ? raw.trim() : new Invalid()) },
-  { name: "LEASE_SECONDS", flag: "lease-seconds", default: String(DEFAULT_LEASE_SECONDS), allowed: "a whole number from 3 to 3600", description: "How long a lease that is no longer renewed is respected before another instance takes over. The holder renews it every 2 s (every third of a shorter lease) and stops its command once renewals have failed for the lease less the kill grace and a margin.", parse: int(3, 3600) },
+  { name: "LEASE_SECONDS", flag: "lease-seconds", default: String(DEFAULT_LEASE_SECONDS), ...int(3, 3600), description: "How long a lease that is no longer renewed is respected before another instance takes over. The holder renews it every 2 s (every third of a shorter lease) and stops its command once renewals have failed for the lease less the kill grace and a margin." },
   { name: "KILL_GRACE_SECONDS", flag: "kill-grace-seconds", default: undefined, allowed: "a number of seconds from 0.1 to 600 (e.g. 2.5)", description: "How long the command may take to exit after SIGTERM (when the leader must stop it) before its whole process group is killed. Default: a tenth of the lease, at most 5 s. Must fit in the lease.", parse: seconds(0.1, 600) },
-  { name: "WAIT_TIMEOUT_SECONDS", flag: "wait-timeout-seconds", default: String(DEFAULT_WAIT_TIMEOUT_SECONDS), allowed: "a whole number from 1 to 86400", description: "How long any instance waits for the release (followers) or the command (leader) before exit 3. Keep it below EB's command timeout (600 s by default).", parse: int(1, 86400) },
+  { name: "WAIT_TIMEOUT_SECONDS", flag: "wait-timeout-seconds", default: String(DEFAULT_WAIT_TIMEOUT_SECONDS), ...int(1, 86400), description: "How long any instance waits for the release (followers) or the command (leader) before exit 3. Keep it below EB's command timeout (600 s by default)." },
   { name: "FALLBACK", flag: "fallback", default: "oldest-instance", allowed: "oldest-instance or off", description: "When the table cannot be used: the oldest InService instance of the Auto Scaling group runs the command, or (off) every instance exits 4.", parse: oneOf("oldest-instance", "off") },
   { name: "DISABLED", flag: "disabled", default: "false", allowed: "true or false", description: "Skip everything and exit 0 (an escape hatch for one deployment).", parse: bool },
   { name: "DB_LOCK", flag: "db-lock", default: "auto", allowed: "auto, on or off", description: "Run the command holding a database lock taken through Django's connection (PostgreSQL advisory lock, MySQL GET_LOCK), so no two migrations touch one database at once. auto: for `<python> manage.py migrate …` only; on: for any command (it runs as a child of the lock holder).", parse: oneOf("auto", "on", "off") },
@@ -205,15 +245,8 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: FlagValues = {}):
     values.set(spec.name, parsed);
   }
   const get = <T extends Parsed>(name: string) => values.get(name) as T;
-  const commandText = get<string>("COMMAND");
-  const shell = get<boolean>("SHELL");
-  const redact = createRedactor(env);
   const settings: Settings = {
-    command: shell ? [commandText] : splitCommand(commandText, redact),
-    commandText,
-    commandShown: truncateBytes(redactCommand(commandText, redact), COMMAND_SHOWN_BYTES),
-    commandIsDefault: commandText === DEFAULT_COMMAND,
-    shell,
+    command: releaseCommand(get<string>("COMMAND"), get<boolean>("SHELL"), env),
     mode: get<Mode>("MODE"),
     table: get<string>("TABLE"),
     leaseSeconds: get<number>("LEASE_SECONDS"),
@@ -257,6 +290,30 @@ function checkCombinations(s: Settings): void {
   if (s.ecs.launchType && s.ecs.capacityProviderStrategy.length > 0) {
     throw new ConfigError("EB_MIGRATE_ECS_LAUNCH_TYPE and EB_MIGRATE_ECS_CAPACITY_PROVIDER_STRATEGY exclude each other (as in RunTask); set only one");
   }
+}
+
+/**
+ * The release command from its text and EB_MIGRATE_SHELL; the text is masked for the secrets
+ * of `env` (and those written into it). A command line that is no argv (unterminated quote,
+ * shell syntax without EB_MIGRATE_SHELL, empty) is a ConfigError.
+ */
+export function releaseCommand(text: string, shell: boolean, env: NodeJS.ProcessEnv = {}): ReleaseCommand {
+  const redact = createRedactor(env);
+  return {
+    argv: shell ? ["/bin/sh", "-c", text] : splitCommand(text, redact),
+    text,
+    redactedText: truncateBytes(redactCommand(text, redact), COMMAND_SHOWN_BYTES),
+    shell,
+  };
+}
+
+/**
+ * What masks the leader's output and the outcome it stores and sends: the secrets of `env`,
+ * those written into the command, and the webhook URLs (a command that prints its environment
+ * must not leak them).
+ */
+export function releaseRedactor(env: NodeJS.ProcessEnv, settings: Pick<Settings, "command" | "notify">): Redactor {
+  return createRedactor(env, [...commandSecrets(settings.command.text), ...webhookSecrets(settings.notify.targets)]);
 }
 
 /**

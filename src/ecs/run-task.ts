@@ -5,7 +5,7 @@ import type { ContainerDefinition, Task } from "@aws-sdk/client-ecs";
 import type { AwsClients } from "../aws/clients.js";
 import { ConfigError, ReleaseFailedError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
-import type { Settings } from "../config/settings.js";
+import type { ReleaseCommand, Settings } from "../config/settings.js";
 import type { Deployment, Identity } from "../instance/types.js";
 import { OUTPUT_TAIL_LINES, type ExecutionHooks, type ExecutionResult } from "../release/execution.js";
 import { Tail } from "../release/output-tail.js";
@@ -27,7 +27,7 @@ export interface EcsReleaseInput {
   clients: AwsClients;
   identity: Identity;
   deployment: Deployment;
-  /** The argv override (with settings.shell: ["sh", "-c", text]). */
+  /** The container's command override (containerCommand). */
   command: string[];
   /** From the release record: a previous leader's task to wait on instead of starting one. */
   existingTaskArn?: string;
@@ -42,6 +42,14 @@ export interface EcsReleaseInput {
   root?: string;
   /** The ECS agent's introspection API (default http://127.0.0.1:51678). */
   agentUrl?: string;
+}
+
+/**
+ * The release command as the task's container runs it: its argv, or in shell mode
+ * `sh -c <line>` (the image's sh, wherever its PATH has it).
+ */
+export function containerCommand(command: ReleaseCommand): string[] {
+  return command.shell ? ["sh", "-c", command.text] : command.argv;
 }
 
 export async function runEcsRelease(input: EcsReleaseInput): Promise<ExecutionResult> {

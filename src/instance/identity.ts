@@ -5,6 +5,7 @@
 import { DescribeTagsCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { MetadataService } from "@aws-sdk/ec2-metadata-service";
 import { ConfigError } from "../cli/errors.js";
+import { envRegion } from "../config/environment.js";
 import { readEnvironmentMetadata, readVersionManifest, sourceBundleDigest } from "./eb-files.js";
 import type { Deployment, Identity } from "./types.js";
 
@@ -55,7 +56,7 @@ export async function discoverIdentity({ env, root, metadata, ec2 }: IdentityDep
     );
   }
   if (!instanceId) throw new ConfigError("the instance metadata service returned no instance-id; is this an EC2 instance?");
-  region ??= env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  region ??= envRegion(env);
   if (!region) throw new ConfigError("cannot tell the AWS region: metadata has no placement/region and AWS_REGION is not set");
 
   const fromFiles = await readEnvironmentMetadata(root);

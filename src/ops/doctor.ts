@@ -3,6 +3,7 @@
 import { DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
 import { createClients, type AwsClients } from "../aws/clients.js";
 import { describeError, EbMigrateError } from "../cli/errors.js";
+import { envRegion } from "../config/environment.js";
 import type { Settings } from "../config/settings.js";
 import { discoverIdentity, instanceMetadata } from "../instance/identity.js";
 import type { Identity } from "../instance/types.js";
@@ -58,7 +59,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
       add(fail("identity", message, "run doctor on an instance of the environment (e.g. eb ssh), as root, with the environment's properties"));
     }
   }
-  const region = input.remote?.region ?? identity?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const region = input.remote?.region ?? identity?.region ?? envRegion(env);
   if (!region) {
     add(skip("table", "the region is unknown"));
     return finish(results, identity);

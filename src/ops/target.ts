@@ -4,6 +4,7 @@ import { DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
 import { createClients } from "../aws/clients.js";
 import { isPermissionDenied } from "../aws/errors.js";
 import { ConfigError, credentialsError, describeError } from "../cli/errors.js";
+import { envRegion } from "../config/environment.js";
 import { discoverIdentity, instanceMetadata } from "../instance/identity.js";
 
 export interface EnvironmentTarget {
@@ -27,7 +28,7 @@ export async function resolveTarget(input: TargetInput): Promise<EnvironmentTarg
     const identity = await discoverIdentity({ env, root: input.root, metadata: instanceMetadata(env), ec2: (region) => createClients({ region }).ec2 });
     return { region: input.region ?? identity.region, environmentId: identity.environmentId, environmentName: identity.environmentName };
   }
-  const region = input.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const region = input.region ?? envRegion(env);
   if (!region) throw new ConfigError(`cannot tell the AWS region of environment ${input.environmentName}: pass --region or set AWS_REGION`);
   const clients = createClients({ region, maxAttempts: 2 });
   let environments;

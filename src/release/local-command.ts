@@ -26,7 +26,9 @@ const DRAIN_MS = 1_000;
 const PATH_IN_MESSAGE_BYTES = 500;
 
 export interface LocalCommandInput {
+  /** What to run (in shell mode the release command's ["/bin/sh", "-c", line]). */
   argv: string[];
+  /** Whether argv is the shell running the command line (an exit 127 then names PATH). */
   shell: boolean;
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -61,7 +63,7 @@ export async function runLocalCommand(input: LocalCommandInput): Promise<Executi
     tail.push(line);
     input.hooks.onLine(line);
   };
-  const argv = input.shell ? ["/bin/sh", "-c", input.argv.join(" ")] : input.argv;
+  const { argv } = input;
   const result = (fields: Omit<ExecutionResult, "outputTail" | "durationMs">): ExecutionResult => ({ ...fields, outputTail: tail.get(), durationMs: clock.now() - started });
 
   const missing = await missingProgram(argv[0]!, input.cwd, input.env);

@@ -9,7 +9,7 @@ import { access, readdir } from "node:fs/promises";
 import { constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { ConfigError } from "../cli/errors.js";
-import type { Settings } from "../config/settings.js";
+import { DEFAULT_COMMAND, type Settings } from "../config/settings.js";
 
 export async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   if (name.includes("/")) return (await isExecutable(name)) ? name : undefined;
@@ -51,10 +51,10 @@ export async function choosePython(env: NodeJS.ProcessEnv, root: string): Promis
   );
 }
 
-export async function resolveCommand(settings: Settings, env: NodeJS.ProcessEnv, root: string): Promise<string[]> {
-  const argv = settings.command;
+export async function resolveCommand(settings: Pick<Settings, "command" | "mode">, env: NodeJS.ProcessEnv, root: string): Promise<string[]> {
+  const { argv, text, shell } = settings.command;
   // In ecs mode the command runs in the task's container: nothing on this instance applies.
-  if (settings.mode !== "local" || settings.shell || !settings.commandIsDefault || argv[0] !== "python") return argv;
+  if (settings.mode !== "local" || shell || text !== DEFAULT_COMMAND || argv[0] !== "python") return argv;
   return [await choosePython(env, root), ...argv.slice(1)];
 }
 

@@ -243,7 +243,7 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
       fencingToken: held.fencingToken,
       electionMode: "lease",
       mode: settings.mode,
-      command: settings.commandShown,
+      command: settings.command.redactedText,
       startedAt: new Date(clock.wallNow()).toISOString(),
       ...(previous?.taskArn ? { taskArn: previous.taskArn } : {}),
       ...(takeover ? { takeover } : {}),
@@ -264,7 +264,7 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
       log.warn("could not renew the lease before starting the command; following whoever holds it", { state: "fenced" });
       return { kind: "lost" };
     }
-    log.info(`running ${settings.mode === "ecs" ? "ECS task" : "command"}: ${settings.commandShown}`, { state: "running", attempt: record.attempt });
+    log.info(`running ${settings.mode === "ecs" ? "ECS task" : "command"}: ${settings.command.redactedText}`, { state: "running", attempt: record.attempt });
     const result = await executeOrRecordFailure(deps, record, persist, takeover, () =>
       deps.execute({
         record,
@@ -417,7 +417,7 @@ async function reportOutcome(deps: RunnerDeps, outcome: LeaderOutcome): Promise<
 
 /** One line, reason first (timeout, signal, exit code), then the command. */
 export function failureReason(result: ExecutionResult, settings: Settings): string {
-  const what = settings.mode === "ecs" ? `ECS task${result.taskArn ? ` ${result.taskArn}` : ""}` : `"${settings.commandShown}"`;
+  const what = settings.mode === "ecs" ? `ECS task${result.taskArn ? ` ${result.taskArn}` : ""}` : `"${settings.command.redactedText}"`;
   if (result.timedOut) {
     const lock = result.dbLock && !result.dbLock.acquired && !result.dbLock.noLock ? ` while waiting for the database lock held by ${result.dbLock.heldBy ?? "another session"}` : "";
     return `timed out after ${settings.waitTimeoutSeconds} s (EB_MIGRATE_WAIT_TIMEOUT_SECONDS): ${what} was stopped${lock}`;
@@ -454,7 +454,8 @@ function progressLine(decision: Extract<Decision, { kind: "wait" }>, lease: Leas
 }
 
 function commandName(settings: Settings): string {
-  const words = settings.command.join(" ").split(/\s+/);
+  const { argv, text, shell } = settings.command;
+  const words = (shell ? text : argv.join(" ")).split(/\s+/);
   return words.includes("migrate") ? "migrate" : (words[0] ?? "command").split("/").pop() ?? "command";
 }
 

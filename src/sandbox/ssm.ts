@@ -3,6 +3,7 @@
 // environment, as the SSM agent runs it as root on the instance), GetCommandInvocation.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { instanceRoot } from "../config/environment.js";
 import { AwsError, type JsonService } from "./json-service.js";
 
 /** SSM API reference, GetCommandInvocation: StandardOutputContent holds at most 24,000 characters, StandardErrorContent 8,000. */
@@ -84,7 +85,7 @@ export function createSsmService(instances: () => SsmInstance[]): JsonService & 
 function start(inv: Invocation, instance: SsmInstance, commands: string[], workingDirectory: string | undefined): void {
   // AWS-RunShellScript writes the commands into a script and runs it with sh.
   const child = spawn("/bin/sh", ["-c", commands.join("\n")], {
-    cwd: workingDirectory ?? instance.env.EB_MIGRATE_ROOT ?? "/",
+    cwd: workingDirectory ?? instanceRoot(instance.env),
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/root", ...instance.env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -10,6 +10,7 @@ import { createLogger, memorySink } from "../../src/cli/log.js";
 import { resolveSettings } from "../../src/config/settings.js";
 import { discoverEcsTarget } from "../../src/ecs/discovery.js";
 import { buildOverrides, MAX_OVERRIDES_CHARACTERS } from "../../src/ecs/overrides.js";
+import { containerCommand } from "../../src/ecs/run-task.js";
 import { checkEcsSettings } from "../../src/ecs/settings-check.js";
 import { clientToken, isRetryableFailure, startedBy } from "../../src/ecs/start-task.js";
 import { describeStop } from "../../src/ecs/stop-detail.js";
@@ -23,6 +24,11 @@ describe("overrides", () => {
     expect(o.containerOverrides).toEqual([
       { name: "app", command: ["python", "manage.py", "migrate"], environment: [{ name: "A", value: "1" }, { name: "B", value: "two" }] },
     ]);
+  });
+
+  test("carry the command's argv, or in shell mode the container's sh -c and the line", () => {
+    expect(containerCommand(resolveSettings({ EB_MIGRATE_COMMAND: `python manage.py migrate --database "other db"` }).command)).toEqual(["python", "manage.py", "migrate", "--database", "other db"]);
+    expect(containerCommand(resolveSettings({ EB_MIGRATE_SHELL: "true", EB_MIGRATE_COMMAND: "a && b" }).command)).toEqual(["sh", "-c", "a && b"]);
   });
 
   test("at exactly the limit are accepted, one character more is refused naming the largest property", () => {

@@ -43,6 +43,12 @@ describe("discoverIdentity", () => {
     expect(d.ec2Calls()).toBe(0);
   });
 
+  it("takes the metadata's region over AWS_REGION and AWS_DEFAULT_REGION", async () => {
+    const d = deps(0);
+    const identity = await discoverIdentity({ ...d.deps, env: { ...d.deps.env, AWS_REGION: "xx-test-1", AWS_DEFAULT_REGION: "xx-test-2" } });
+    expect(identity.region).toBe(sandbox.state().region);
+  });
+
   it("falls back to the instance's tags when EB's metadata file is missing: from IMDS, else EC2 DescribeTags", async () => {
     const d = deps(1);
     await rm(join(d.deps.root, DEPLOYMENT_DIR, "cfn-metadata-cache.json"));

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { releaseCommand } from "../../src/config/settings.js";
 import { runLocalCommand } from "../../src/release/local-command.js";
 import { systemClock } from "../../src/runtime/clock.js";
 import { manualFence } from "../support/fence.js";
@@ -57,7 +58,7 @@ describe.each(WAYS)("runLocalCommand %s", (_name, way) => {
   it("stops the shell's children in shell mode (`… && echo ok`)", async () => {
     const dir = await mkdtemp(join(tmpdir(), "group-"));
     const fence = manualFence(Number.POSITIVE_INFINITY, GRACE_MS);
-    const i = input([`sh ${join(FIXTURES, "ignores-term.sh")} ${dir} && echo ok`], { ...way, shell: true, fence, onLine: (l) => l === "ready" && fence.fire("lost") });
+    const i = input(releaseCommand(`sh ${join(FIXTURES, "ignores-term.sh")} ${dir} && echo ok`, true).argv, { ...way, shell: true, fence, onLine: (l) => l === "ready" && fence.fire("lost") });
     const result = await runLocalCommand(i);
     expect(await anyRunning(await pidsIn(join(dir, "pids")))).toBe(false);
     expect(result.exitCode).not.toBe(0);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/cli/errors.js";
-import { resolveSettings } from "../../src/config/settings.js";
+import { DEFAULT_COMMAND, releaseCommand, resolveSettings } from "../../src/config/settings.js";
 import { runLocalCommand } from "../../src/release/local-command.js";
 import { createRedactor } from "../../src/release/redact.js";
 import { resolveCommand } from "../../src/release/resolve-command.js";
@@ -37,7 +37,7 @@ describe("runLocalCommand", () => {
     const a = input([node, "-e", "console.log(process.cwd())", "&&", "echo", "x"], { cwd: dir });
     expect((await runLocalCommand(a)).exitCode).toBe(0);
     expect(a.lines).toEqual([dir]);
-    const b = input(["echo one && echo two"], { shell: true });
+    const b = input(releaseCommand("echo one && echo two", true).argv, { shell: true });
     await runLocalCommand(b);
     expect(b.lines).toEqual(["one", "two"]);
   });
@@ -138,5 +138,6 @@ describe("resolveCommand: the default command's python", () => {
     const env = { PATH: join(m.root, "nothing-here") };
     expect(await resolveCommand(resolveSettings({ EB_MIGRATE_COMMAND: "python manage.py migrate" }), env, m.root)).toEqual(["python", "manage.py", "migrate"]);
     expect(await resolveCommand(resolveSettings({ EB_MIGRATE_MODE: "ecs" }), env, m.root)).toEqual(["python", ...argvTail]);
+    expect(await resolveCommand(resolveSettings({ EB_MIGRATE_SHELL: "true" }), env, m.root)).toEqual(["/bin/sh", "-c", DEFAULT_COMMAND]);
   });
 });

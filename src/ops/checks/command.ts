@@ -17,20 +17,21 @@ export async function checkCommand(settings: Settings, env: NodeJS.ProcessEnv, r
     if (!(error instanceof EbMigrateError)) throw error;
     return [fail("command", error.message, "install Python 3 (EB's Python platforms have it in /var/app/venv), or give its full path in EB_MIGRATE_COMMAND")];
   }
-  const program = settings.shell ? "/bin/sh" : argv[0]!;
+  const { text, redactedText, shell } = settings.command;
+  const program = argv[0]!;
   const results: CheckResult[] = [];
   const found = await onPath(program, env);
   results.push(
     found
-      ? pass("command", `${settings.commandShown} (${program === found ? found : `${program} → ${found}`})`)
+      ? pass("command", `${redactedText} (${program === found ? found : `${program} → ${found}`})`)
       : fail("command", `${program} is not found${program.includes("/") ? "" : " on PATH"} (nor in EB's virtualenv under ${join(root, "var/app/venv")})`, "give the full path in EB_MIGRATE_COMMAND, e.g. /var/app/venv/<name>/bin/python manage.py migrate --noinput"),
   );
-  const script = (settings.shell ? settings.commandText.split(/\s+/) : argv).find((w) => /(^|\/)manage\.py$/.test(w));
+  const script = (shell ? text.split(/\s+/) : argv).find((w) => /(^|\/)manage\.py$/.test(w));
   if (!script) return results;
   const path = isAbsolute(script) ? script : join(appDir, script);
   const present = await access(path).then(() => true, () => false);
   results.push(present ? pass("manage.py", path) : fail("manage.py", `${path} does not exist`, `run doctor in the application directory (the hook runs in /var/app/staging; pass --dir), or fix the path in EB_MIGRATE_COMMAND`));
-  if (present && found && !settings.shell && /^python/.test(basename(found))) results.push(await checkDjango(found, path, appDir, env));
+  if (present && found && !shell && /^python/.test(basename(found))) results.push(await checkDjango(found, path, appDir, env));
   return results;
 }
 

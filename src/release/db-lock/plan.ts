@@ -21,17 +21,17 @@ export interface DbLockPlan {
  * the default command's python (`python`, which needs the app's Django); off: none.
  */
 export async function planDbLock(
-  settings: Pick<Settings, "dbLock" | "dbAlias" | "shell" | "commandText">,
+  settings: Pick<Settings, "dbLock" | "dbAlias">,
+  /** The resolved command (in shell mode its /bin/sh -c, which is never Django's migrate). */
   argv: string[],
   context: Omit<LockContext, "alias">,
   defaultPython: () => Promise<string>,
 ): Promise<DbLockPlan | undefined> {
   if (settings.dbLock === "off") return undefined;
-  const migrate = !settings.shell && isDjangoMigrate(argv);
+  const migrate = isDjangoMigrate(argv);
   if (!migrate && settings.dbLock === "auto") return undefined;
   const lockContext = { ...context, alias: settings.dbAlias };
-  const command = settings.shell ? ["/bin/sh", "-c", settings.commandText] : argv;
-  const locked = migrate ? dbLockedArgv(argv[0]!, argv, lockContext, true) : dbLockedArgv(await defaultPython(), command, lockContext, false);
+  const locked = migrate ? dbLockedArgv(argv[0]!, argv, lockContext, true) : dbLockedArgv(await defaultPython(), argv, lockContext, false);
   const watch = new DbLockWatch();
   return {
     argv: locked,

@@ -7,7 +7,7 @@ import { planDbLock } from "../../../src/release/db-lock/plan.js";
 const context = { environment: "env", instance: "i-1", deployment: "v1#1" };
 const plan = (env: Record<string, string>, argv?: string[]) => {
   const settings = resolveSettings(env);
-  return planDbLock(settings, argv ?? settings.command, context, async () => "/venv/bin/python");
+  return planDbLock(settings, argv ?? settings.command.argv, context, async () => "/venv/bin/python");
 };
 
 describe("planDbLock", () => {
