@@ -4,18 +4,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import type { RunStats } from "../release/run-stats.js";
 
-/** What `run --stats-file` writes. */
-export interface RunStats {
-  exitCode: number;
-  role?: string;
-  leader?: string;
-  takeover?: string;
-  durationMs: number;
-  calls: Record<string, number>;
-  /** The process's peak resident set size (process.resourceUsage().maxRSS), in KiB. */
-  maxRssKb?: number;
-}
+export type { RunStats };
 
 export interface InstanceRun {
   id: string;
