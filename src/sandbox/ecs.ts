@@ -5,7 +5,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { constants as osConstants } from "node:os";
 import { LineSplitter } from "../release/output-tail.js";
-import { AwsError, type JsonService } from "./json-service.js";
+import type { JsonService } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 import type { LogStore } from "./logs.js";
 
 type Json = Record<string, unknown>;

@@ -4,7 +4,8 @@ import { randomUUID } from "node:crypto";
 import { applyFault, type ErrorWriter } from "./fault-response.js";
 import type { FaultInjector, ServiceName } from "./faults.js";
 import { readBody, send, type RequestHandler } from "./http.js";
-import { AwsError, type JsonService } from "./json-service.js";
+import type { JsonService } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 
 const JSON_11 = "application/x-amz-json-1.1";
 

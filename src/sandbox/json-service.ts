@@ -1,19 +1,8 @@
 // The seam between the sandbox's HTTP server and a JSON-protocol service it emulates (ECS is
 // JSON 1.1 with X-Amz-Target "AmazonEC2ContainerServiceV20141113.<Op>", CloudWatch Logs is
 // JSON 1.1 with "Logs_20140328.<Op>"). The server parses the request, applies injected
-// faults, calls the handler, and writes the result (or an AwsError) in the wire format.
-
-/** An error answered the way AWS answers it: `__type` code, message, HTTP status. */
-export class AwsError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number = 400,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
+// faults, calls the handler, and writes the result (or an AwsError of ./wire-errors.ts) in
+// the wire format.
 
 export type JsonOperationHandler = (operation: string, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
 

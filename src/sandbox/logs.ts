@@ -1,6 +1,7 @@
 // Sandbox CloudWatch Logs (JSON 1.1, "Logs_20140328"): log groups and streams kept in memory,
 // filled by sandbox ECS tasks (awslogs driver) and read back with GetLogEvents' tokens.
-import { AwsError, type JsonService } from "./json-service.js";
+import type { JsonService } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 
 export interface StoredLogEvent {
   timestamp: number;

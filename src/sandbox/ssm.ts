@@ -3,7 +3,8 @@
 // environment, as the SSM agent runs it as root on the instance), GetCommandInvocation.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { AwsError, type JsonService } from "./json-service.js";
+import type { JsonService } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 
 /** SSM API reference, GetCommandInvocation: StandardOutputContent holds at most 24,000 characters, StandardErrorContent 8,000. */
 const STDOUT_MAX = 24_000;

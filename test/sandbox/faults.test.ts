@@ -11,7 +11,8 @@ import { ListClustersCommand } from "@aws-sdk/client-ecs";
 import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { FaultInjector, seededRandom, validateFault } from "../../src/sandbox/faults.js";
-import { AwsError, type JsonService } from "../../src/sandbox/json-service.js";
+import type { JsonService } from "../../src/sandbox/json-service.js";
+import { AwsError } from "../../src/sandbox/wire-errors.js";
 import { TTL_ATTRIBUTE } from "../../src/table/table.js";
 import { clientsFor } from "./helpers.js";
 
