@@ -358,7 +358,7 @@ export function createEcsService(options: EcsServiceOptions): EcsService {
     return response;
   };
 
-  const handlers: Record<string, (input: Json) => Json> = {
+  const operations: Record<string, (input: Json) => Json> = {
     CreateCluster(input) {
       const clusterName = typeof input.clusterName === "string" && input.clusterName ? input.clusterName : "default";
       if (!clusters.has(clusterName)) clusters.set(clusterName, { clusterName, clusterArn: `${arnBase}:cluster/${clusterName}` });
@@ -413,11 +413,8 @@ export function createEcsService(options: EcsServiceOptions): EcsService {
   return {
     targetPrefix: "AmazonEC2ContainerServiceV20141113",
     name: "ecs",
-    async handle(operation, input) {
-      const handler = handlers[operation];
-      if (!handler) throw new AwsError("UnknownOperationException", `The sandbox does not implement ECS.${operation}`);
-      return handler(input);
-    },
+    operations,
+    unknownOperation: (operation) => `The sandbox does not implement ECS.${operation}`,
     async close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();

@@ -123,22 +123,19 @@ export function createLogsService(store: LogStore): JsonService {
   return {
     targetPrefix: "Logs_20140328",
     name: "logs",
-    async handle(operation, input) {
-      switch (operation) {
-        case "GetLogEvents":
-          return getLogEvents(input);
-        case "DescribeLogStreams":
-          return describeLogStreams(input);
-        case "CreateLogGroup":
-          store.createGroup(groupName(input));
-          return {};
-        case "CreateLogStream":
-          store.createStream(groupName(input), String(input.logStreamName ?? ""));
-          return {};
-        default:
-          throw new AwsError("UnknownOperationException", `The sandbox does not implement Logs.${operation}`);
-      }
+    operations: {
+      GetLogEvents: getLogEvents,
+      DescribeLogStreams: describeLogStreams,
+      CreateLogGroup(input) {
+        store.createGroup(groupName(input));
+        return {};
+      },
+      CreateLogStream(input) {
+        store.createStream(groupName(input), String(input.logStreamName ?? ""));
+        return {};
+      },
     },
+    unknownOperation: (operation) => `The sandbox does not implement Logs.${operation}`,
   };
 }
 
