@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { LineSplitter } from "../release/output-tail.js";
-import { signalGroup } from "../release/process-group.js";
+import { signalChildGroup } from "../release/process-group.js";
 import type { RunStats } from "../release/run-stats.js";
 
 /** One JSON log line (EB_MIGRATE_LOG_FORMAT=json), with the wall time this process saw it. */
@@ -128,8 +128,7 @@ export function startInstanceProcess(input: StartInput): InstanceProcess {
     });
   });
   const signal = (name: NodeJS.Signals) => {
-    if (exited || child.pid === undefined) return;
-    if (!signalGroup(child.pid, name)) child.kill(name);
+    if (!exited) signalChildGroup(child, name);
   };
   const proc: InstanceProcess = {
     id: input.id,

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { constants as osConstants } from "node:os";
 import { LineSplitter } from "../../release/output-tail.js";
+import { signalChildGroup } from "../../release/process-group.js";
 import type { LogStore } from "../logs.js";
 import { AwsError } from "../wire-errors.js";
 import type { EcsFaults, TaskFault } from "./faults.js";
@@ -125,7 +126,7 @@ export function createEcsTasks(options: EcsTasksOptions): EcsTasks {
     t.stoppingAt ??= seconds();
     if (t.process && t.process.exitCode === null && t.process.signalCode === null) {
       t.lastStatus = "DEACTIVATING";
-      killGroup(t.process, "SIGTERM");
+      signalChildGroup(t.process, "SIGTERM");
       return; // STOPPED once the process exits
     }
     finish(t);
@@ -327,7 +328,7 @@ export function createEcsTasks(options: EcsTasksOptions): EcsTasks {
       timers.clear();
       const running = [...tasks.values()].filter((t) => t.lastStatus !== "STOPPED");
       for (const t of running) {
-        if (t.process && t.process.exitCode === null && t.process.signalCode === null) killGroup(t.process, "SIGKILL");
+        if (t.process && t.process.exitCode === null && t.process.signalCode === null) signalChildGroup(t.process, "SIGKILL");
         else finish(t);
       }
       await Promise.all(running.map((t) => Promise.race([t.stopped, new Promise((r) => setTimeout(r, 2000))])));
@@ -343,13 +344,4 @@ function mainContainer(t: Task): ContainerState {
     t.containers.find((x) => x.def.essential !== false) ??
     t.containers[0]!
   );
-}
-
-/** Signals the task's whole process group (a shell's children too). */
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    if (child.pid !== undefined) process.kill(-child.pid, signal);
-  } catch {
-    child.kill(signal);
-  }
 }
