@@ -5,8 +5,7 @@
 // leader's), calls per deploy, follower release, takeover after the holder's instance is
 // terminated mid-command, peak RSS per instance process; optionally under an account-wide
 // describe throttle.
-import { Harness, sleep } from "../chaos/harness.js";
-import type { ProcessExit } from "../chaos/fleet.js";
+import { Harness, sleep, type ProcessExit } from "../chaos/harness.js";
 import { checkRun } from "../chaos/invariants.js";
 import type { DescribeThrottle, RequestCounts } from "../sandbox/index.js";
 import { distribution, percentile, type Distribution } from "./stats.js";
@@ -137,7 +136,7 @@ function summarize(c: ScaleCase, leaseSeconds: number, wallMs: number, counts: R
   const followerRates: number[] = [];
   const leaderRates: number[] = [];
   for (const e of exits) {
-    const mine = counts.byInstance.get(e.instance);
+    const mine = counts.byInstance.get(e.id);
     if (!mine) continue;
     const ran = Math.max(1, (e.exitedAt - e.startedAt) / 1000);
     if (e.stats?.role === "follower") followerRates.push(sumWhere(mine, (k) => dynamo(k, READS)) / ran);

@@ -2,8 +2,8 @@
 // follower release latency and API calls, recovery after the leader's instance disappears,
 // takeover via lease expiry, and scale-to-zero — for eb-migrate and the reference locks alike.
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { Harness, sleep, type HarnessOptions } from "../chaos/harness.js";
-import type { InstanceProcess, SpawnOptions } from "../chaos/fleet.js";
+import { Harness, sleep, type HarnessOptions, type SpawnOptions } from "../chaos/harness.js";
+import type { InstanceProcess } from "../sandbox/instance-process.js";
 import { distribution, meanCalls, type Distribution } from "./stats.js";
 
 export interface Strategy {
@@ -30,7 +30,7 @@ type Start = (h: Harness, strategy: Strategy, instance: ReturnType<Harness["inst
 /** Starts one instance process of the strategy (the references run inside dist/bench.cjs). */
 function starter(ctx: BenchContext): Start {
   return (h, strategy, instance) => {
-    const extra: Partial<SpawnOptions> =
+    const extra: SpawnOptions =
       strategy.id === "eb-migrate" ? {} : { bundle: ctx.benchBundle, args: ["reference", strategy.id], env: { BENCH_ENVIRONMENT_ID: h.sandbox.state().environment.id } };
     return h.spawn(instance, "d1", extra);
   };
@@ -53,7 +53,7 @@ export async function decisionLatency(ctx: BenchContext, instances: number): Pro
     const exits = await h.allDone();
     const samples = exits.map((e) => {
       const line = e.lines.find((l) => l.state === "leader" || l.state === "waiting" || l.state === "skipped" || l.state === "released");
-      if (!line) throw new Error(`${e.instance} never decided: exit ${e.exitCode}\n${e.text}`);
+      if (!line) throw new Error(`${e.id} never decided: exit ${e.exitCode}\n${e.text}`);
       return line.seenAt - e.startedAt;
     });
     return distribution(samples);
@@ -81,7 +81,7 @@ export async function followerRelease(ctx: BenchContext, strategy: Strategy, run
       const end = (await h.waitForMarker((m) => m.kind === "end" && m.exitCode === 0, 1000))?.at;
       if (end === undefined) throw new Error(`${strategy.id}: the command never succeeded`);
       for (const e of exits) {
-        if (e.exitCode !== 0) throw new Error(`${strategy.id}: ${e.instance} exited ${e.exitCode}\n${e.text}`);
+        if (e.exitCode !== 0) throw new Error(`${strategy.id}: ${e.id} exited ${e.exitCode}\n${e.text}`);
         if (e.stats?.role === "leader") leaderCalls.push(e.stats.calls);
         const released = e.lines.find((l) => l.state === "released");
         if (released) {
@@ -110,9 +110,9 @@ export async function recoveryAfterLoss(ctx: BenchContext, strategy: Strategy, c
     if (!running) throw new Error(`${strategy.id}: no instance started the command`);
     const first = await h.waitForMarker((m) => m.kind === "start", 5_000);
     const t0 = Date.now();
-    await h.terminateInstance(running.proc.instance);
+    await h.terminateInstance(running.proc.id);
     const again = await h.waitForMarker((m) => m.kind === "start" && m.pid !== first?.pid, capMs);
-    return again ? { ms: again.at - t0, capMs } : { capMs, evidence: await lockEvidence(h, running.proc.instance) };
+    return again ? { ms: again.at - t0, capMs } : { capMs, evidence: await lockEvidence(h, running.proc.id) };
   });
 }
 
@@ -124,7 +124,7 @@ export async function takeoverByExpiry(ctx: BenchContext, leaseSeconds: number):
     if (!running) throw new Error("no instance started the command");
     await sleep(500);
     const t0 = Date.now();
-    await h.killInstance(running.proc.instance);
+    await h.killInstance(running.proc.id);
     const took = await h.waitFor((_p, l) => l.state === "takeover", leaseSeconds * 1000 + 20_000);
     if (!took) throw new Error("no takeover after the lease expired");
     return took.line.seenAt - t0;
@@ -142,7 +142,7 @@ export async function takeoverByAutoScaling(ctx: BenchContext): Promise<number> 
     if (!running) throw new Error("no instance started the command");
     await sleep(500);
     const t0 = Date.now();
-    await h.terminateInstance(running.proc.instance);
+    await h.terminateInstance(running.proc.id);
     const took = await h.waitFor((_p, l) => l.state === "takeover", 30_000);
     if (!took) throw new Error("no takeover after the holder's instance was terminated");
     return took.line.seenAt - t0;
@@ -158,7 +158,7 @@ export async function scaleToZero(ctx: BenchContext, strategy: Strategy, capMs: 
     for (const i of h.instances()) starter(ctx)(h, strategy, i);
     const running = await h.waitFor((_p, l) => l.state === "running", 20_000);
     if (!running) throw new Error(`${strategy.id}: no instance started the command`);
-    const leader = running.proc.instance;
+    const leader = running.proc.id;
     for (const i of h.instances()) await h.killInstance(i.id);
     await h.sandbox.setCapacity(0, { wait: true });
     await h.sandbox.setCapacity(2, { wait: true });

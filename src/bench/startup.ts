@@ -9,7 +9,7 @@ import { Harness } from "../chaos/harness.js";
 import { VERSION } from "../cli/program.js";
 import { BUNDLE_PATH, HOOK_PATH, hookScript, PREFERRED_NODE_MAJOR } from "../scaffold/hook-script.js";
 import { STAGING_DIR } from "../sandbox/instance-files.js";
-import type { RunStats } from "../sandbox/instance-process.js";
+import type { RunStats } from "../release/run-stats.js";
 import { distribution, type Distribution } from "./stats.js";
 
 /** Guarded by test/build/bundle.test.ts as well: the SDK schema-key rewrite keeps it there. */

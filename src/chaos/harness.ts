@@ -5,11 +5,12 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { instanceRoot } from "../config/environment.js";
 import { DEFAULT_TABLE } from "../config/settings.js";
 import { LeaseStore } from "../election/lease.js";
 import { systemClock } from "../runtime/clock.js";
 import { sandboxClientConfig, startSandbox, type Sandbox, type SandboxInstanceEntry, type SandboxOptions } from "../sandbox/index.js";
-import { spawnInstance, signalGroup, type InstanceProcess, type LogLine, type ProcessExit, type SpawnOptions } from "./fleet.js";
+import { startInstanceProcess, type InstanceProcess, type InstanceRun, type LogLine } from "../sandbox/instance-process.js";
 import type { MarkerEvent, RunObservation } from "./invariants.js";
 import { appendKilled, readMarkers, writeMarkerCommand, type MarkerCommand, type MarkerShape } from "./marker.js";
 
@@ -27,10 +28,32 @@ export interface HarnessOptions {
   faultSeed?: number;
 }
 
+/** What one instance process of a chaos run does differently. */
+export interface SpawnOptions {
+  /** Instead of the harness's bundle (the bench's reference locks). */
+  bundle?: string;
+  /** The instance's root unless given. */
+  cwd?: string;
+  env?: Record<string, string>;
+  /** The bundle's arguments: `run` unless given. */
+  args?: string[];
+  /** Wall-clock offset via libfaketime (e.g. "+15m"); the monotonic clock stays real. */
+  fakeTime?: string;
+}
+
+/** An instance process's end, with the chaos label of the deployment it was started for. */
+export interface ProcessExit extends InstanceRun {
+  deployment: string;
+}
+
+export const FAKETIME_LIBRARY = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
 type Waiter = { match: (p: InstanceProcess, l: LogLine) => boolean; resolve: (v: { proc: InstanceProcess; line: LogLine }) => void };
 
 export class Harness {
   readonly procs: InstanceProcess[] = [];
+  /** The chaos label of the deployment each process was started for. */
+  private readonly deployments = new Map<InstanceProcess, string>();
   /** Processes the chaos killed (by pid), exempt from exit-code checks. */
   private readonly killed = new Set<number>();
   private waiters: Waiter[] = [];
@@ -64,12 +87,27 @@ export class Harness {
     return this.sandbox.state().instances;
   }
 
-  spawn(instance: SandboxInstanceEntry, deployment = "d1", extra: Partial<SpawnOptions> = {}): InstanceProcess {
-    const proc = spawnInstance(instance, {
-      bundle: this.options.bundle,
-      deployment,
+  /**
+   * Starts `node <bundle> run` as `instance` (JSON log lines; CHAOS_INSTANCE and CHAOS_DEPLOYMENT
+   * for the marker command and for finding the instance's processes).
+   */
+  spawn(instance: SandboxInstanceEntry, deployment = "d1", extra: SpawnOptions = {}): InstanceProcess {
+    const proc = startInstanceProcess({
+      id: instance.id,
+      bundle: extra.bundle ?? this.options.bundle,
+      cwd: extra.cwd ?? instanceRoot(instance.env),
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: process.env.HOME ?? "/root",
+        ...instance.env,
+        EB_MIGRATE_LOG_FORMAT: "json",
+        CHAOS_INSTANCE: instance.id,
+        CHAOS_DEPLOYMENT: deployment,
+        ...extra.env,
+        ...(extra.fakeTime ? { LD_PRELOAD: FAKETIME_LIBRARY, FAKETIME: extra.fakeTime, DONT_FAKE_MONOTONIC: "1" } : {}),
+      },
       statsDir: this.dir,
-      ...extra,
+      ...(extra.args ? { args: extra.args } : {}),
       onLine: (p, line) => {
         for (const w of [...this.waiters]) {
           if (w.match(p, line)) {
@@ -80,6 +118,7 @@ export class Harness {
       },
     });
     this.procs.push(proc);
+    this.deployments.set(proc, deployment);
     return proc;
   }
 
@@ -128,9 +167,9 @@ export class Harness {
    * elsewhere (the sandbox's ECS starts them without that variable) and live on.
    */
   async killInstance(instance: string): Promise<void> {
-    for (const p of this.procs.filter((x) => x.instance === instance && !x.exited)) {
+    for (const p of this.procs.filter((x) => x.id === instance && !x.exited)) {
       if (p.child.pid !== undefined) this.killed.add(p.child.pid);
-      signalGroup(p, "SIGKILL");
+      p.crash();
     }
     for (let pass = 0; pass < 3; pass++) {
       const pids = await processesOf(instance);
@@ -157,7 +196,7 @@ export class Harness {
   }
 
   wasKilled(exit: ProcessExit): boolean {
-    const proc = this.procs.find((p) => p.instance === exit.instance && p.startedAt === exit.startedAt);
+    const proc = this.procs.find((p) => p.id === exit.id && p.startedAt === exit.startedAt);
     return proc?.child.pid !== undefined && this.killed.has(proc.child.pid);
   }
 
@@ -173,9 +212,9 @@ export class Harness {
   }
 
   async allDone(timeoutMs = 120_000): Promise<ProcessExit[]> {
-    const timer = setTimeout(() => this.procs.forEach((p) => signalGroup(p, "SIGKILL")), timeoutMs);
+    const timer = setTimeout(() => this.procs.forEach((p) => p.crash()), timeoutMs);
     try {
-      return await Promise.all(this.procs.map((p) => p.done));
+      return await Promise.all(this.procs.map(async (p) => ({ ...(await p.done), deployment: this.deployments.get(p)! })));
     } finally {
       clearTimeout(timer);
     }
@@ -199,7 +238,7 @@ export class Harness {
   async observe(exits: ProcessExit[]): Promise<RunObservation> {
     return {
       exits: exits.map((e, n) => ({
-        instance: e.instance,
+        instance: e.id,
         deployment: e.deployment,
         exitCode: e.exitCode,
         signal: e.signal,
@@ -214,7 +253,7 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
-    for (const p of this.procs) signalGroup(p, "SIGKILL");
+    for (const p of this.procs) p.crash();
     await this.sandbox.stop().catch(() => undefined);
     await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
   }

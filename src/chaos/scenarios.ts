@@ -2,8 +2,7 @@
 // sandbox and returns the invariant violations and how long the run took to complete.
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { join } from "node:path";
-import { Harness, sleep, type HarnessOptions } from "./harness.js";
-import { signalGroup, type ProcessExit } from "./fleet.js";
+import { Harness, sleep, type HarnessOptions, type ProcessExit } from "./harness.js";
 import { chaosPostgres, writeChaosDjangoProject } from "./database.js";
 import { checkLeaseReleased, checkRun, type RunObservation, type Violation } from "./invariants.js";
 
@@ -44,7 +43,7 @@ async function fleetRun(ctx: RunContext, options: Omit<HarnessOptions, "bundle">
     const violations = [...checkRun(observation), ...expect(exits, h, observation)];
     if (violations.length > 0 && process.env.CHAOS_VERBOSE) {
       process.stderr.write(`markers: ${JSON.stringify(observation.markers)}\n`);
-      for (const e of exits) process.stderr.write(`--- ${e.instance} ${e.deployment} exit=${e.exitCode} ${e.signal ?? ""} role=${e.stats?.role}\n${e.lines.map((l) => `${l.time} ${l.role ?? ""} ${l.msg}`).join("\n")}\n${e.text}`);
+      for (const e of exits) process.stderr.write(`--- ${e.id} ${e.deployment} exit=${e.exitCode} ${e.signal ?? ""} role=${e.stats?.role}\n${e.lines.map((l) => `${l.time} ${l.role ?? ""} ${l.msg}`).join("\n")}\n${e.text}`);
     }
     return { violations, completionMs: Math.max(...exits.map((e) => e.exitedAt)) - t0 };
   } finally {
@@ -56,7 +55,7 @@ const outcome = (detail: string): Violation => ({ invariant: "expected-outcome",
 
 /** Every process the chaos did not kill exits 0 (the release succeeded in the end). */
 function survivorsSucceed(exits: ProcessExit[], h: Harness): Violation[] {
-  return exits.filter((e) => !h.wasKilled(e) && e.exitCode !== 0).map((e) => outcome(`${e.instance} exited ${e.exitCode ?? e.signal} (role ${e.stats?.role ?? "none"}), expected 0`));
+  return exits.filter((e) => !h.wasKilled(e) && e.exitCode !== 0).map((e) => outcome(`${e.id} exited ${e.exitCode ?? e.signal} (role ${e.stats?.role ?? "none"}), expected 0`));
 }
 
 /** The first leader's command was stopped (not run to its end) and a later one completed. */
@@ -64,7 +63,7 @@ function commandStopped(h: Harness): Violation[] {
   const startedAt = (p: (typeof h.procs)[number]) => p.lines.find((l) => l.state === "running")?.seenAt ?? Number.POSITIVE_INFINITY;
   const first = [...h.procs].sort((a, b) => startedAt(a) - startedAt(b))[0];
   const fenced = first?.lines.some((l) => l.state === "fenced");
-  return fenced ? [] : [outcome(`the blackholed leader ${first?.instance ?? "(none)"} never reported its command fenced`)];
+  return fenced ? [] : [outcome(`the blackholed leader ${first?.id ?? "(none)"} never reported its command fenced`)];
 }
 
 const waitRunning = (h: Harness, timeoutMs = 20_000) => h.waitFor((_p, l) => l.state === "running", timeoutMs);
@@ -99,7 +98,7 @@ export const ROWS: Row[] = [
       fleetRun(ctx, { instances: 3, sleepSeconds: 3 }, async (h) => {
         const running = await waitRunning(h);
         await sleep(Math.floor(ctx.random() * 1000));
-        if (running) await h.terminateInstance(running.proc.instance);
+        if (running) await h.terminateInstance(running.proc.id);
       }),
   },
   {
@@ -160,10 +159,10 @@ export const ROWS: Row[] = [
         const running = await waitRunning(h);
         if (!running) return;
         await sleep(Math.floor(ctx.random() * 1000));
-        h.sandbox.injectFault({ service: "dynamodb", instance: running.proc.instance, hang: true });
+        h.sandbox.injectFault({ service: "dynamodb", instance: running.proc.id, hang: true });
         // Its fence must stop its command before a follower, a lease later, starts the next one.
-        const successor = await h.waitFor((p, l) => p.instance !== running.proc.instance && l.state === "running", 30_000);
-        if (successor) await h.waitForMarker((m) => m.kind === "end" && m.instance === successor.proc.instance, 30_000);
+        const successor = await h.waitFor((p, l) => p.id !== running.proc.id && l.state === "running", 30_000);
+        if (successor) await h.waitForMarker((m) => m.kind === "end" && m.instance === successor.proc.id, 30_000);
         await sleep(Math.floor(ctx.random() * 2000));
         h.sandbox.clearFaults();
       }, (exits, h) => [...survivorsSucceed(exits, h), ...commandStopped(h)]),
@@ -183,14 +182,14 @@ export const ROWS: Row[] = [
           if (!running) return;
           // A follower that has seen the table (it is waiting): cut off from the start, it
           // would rightly take the fallback instead.
-          const waiting = await h.waitFor((p, l) => p.instance !== running.proc.instance && l.state === "waiting", 10_000);
-          victim = waiting?.proc.instance;
+          const waiting = await h.waitFor((p, l) => p.id !== running.proc.id && l.state === "waiting", 10_000);
+          victim = waiting?.proc.id;
           if (victim) h.sandbox.injectFault({ service: "dynamodb", instance: victim, hang: true });
         },
         (exits) =>
           exits.flatMap((e) => {
-            const expected = e.instance === victim ? 3 : 0;
-            return e.exitCode === expected ? [] : [outcome(`${e.instance}${e.instance === victim ? " (blackholed)" : ""} exited ${e.exitCode ?? e.signal}, expected ${expected}`)];
+            const expected = e.id === victim ? 3 : 0;
+            return e.exitCode === expected ? [] : [outcome(`${e.id}${e.id === victim ? " (blackholed)" : ""} exited ${e.exitCode ?? e.signal}, expected ${expected}`)];
           }),
       );
     },
@@ -220,7 +219,7 @@ export const ROWS: Row[] = [
       fleetRun(ctx, { instances: 3, sleepSeconds: 3 }, async (h) => {
         h.sandbox.injectFault({ service: "autoscaling", error: "Throttling", rate: 0.5 });
         const running = await waitRunning(h);
-        if (running) await h.terminateInstance(running.proc.instance);
+        if (running) await h.terminateInstance(running.proc.id);
       }),
   },
   {
@@ -253,9 +252,9 @@ export const ROWS: Row[] = [
         { instances: 3, sleepSeconds: 20 },
         async (h) => {
           await sleep(1000 + Math.floor(ctx.random() * 2000));
-          for (const p of h.procs) signalGroup(p, "SIGTERM");
+          for (const p of h.procs) p.signal("SIGTERM");
         },
-        (exits) => exits.filter((e) => e.exitCode === 0).map((e) => outcome(`${e.instance} exited 0 although the command was stopped`)),
+        (exits) => exits.filter((e) => e.exitCode === 0).map((e) => outcome(`${e.id} exited 0 although the command was stopped`)),
       ),
   },
   {
@@ -278,7 +277,7 @@ export const ROWS: Row[] = [
         (exits, h) => [
           ...survivorsSucceed(exits, h),
           ...h.instances().flatMap((i) => {
-            const second = exits.filter((e) => e.instance === i.id)[1];
+            const second = exits.filter((e) => e.id === i.id)[1];
             return second?.stats?.role === "skipped" ? [] : [outcome(`the second run on ${i.id} was ${second?.stats?.role ?? "missing"}, expected skipped`)];
           }),
         ],
@@ -307,7 +306,7 @@ export const ROWS: Row[] = [
     quickRuns: 2,
     play: (ctx) =>
       fleetRun(ctx, { instances: 3, exitCode: 1, sleepSeconds: 0.5 }, async () => {}, (exits) =>
-        exits.filter((e) => e.exitCode !== 1).map((e) => outcome(`${e.instance} exited ${e.exitCode}, expected 1 (release failed)`)),
+        exits.filter((e) => e.exitCode !== 1).map((e) => outcome(`${e.id} exited ${e.exitCode}, expected 1 (release failed)`)),
       ),
   },
   {
@@ -343,9 +342,9 @@ function holderLeavesService(ctx: RunContext, hook: "hook" | "no hook", leave: (
       if (hook === "hook") h.sandbox.putTerminationHook({ heartbeatTimeoutSeconds: 300 });
       const running = await waitRunning(h);
       if (!running) return;
-      await h.waitForMarker((m) => m.kind === "start" && m.instance === running.proc.instance, 15_000);
+      await h.waitForMarker((m) => m.kind === "start" && m.instance === running.proc.id, 15_000);
       await sleep(Math.floor(ctx.random() * 1000));
-      await leave(h, running.proc.instance);
+      await leave(h, running.proc.id);
       if (!paused) return;
       running.proc.child.kill("SIGSTOP");
       await sleep(10_000 + Math.floor(ctx.random() * 3000));
@@ -355,7 +354,7 @@ function holderLeavesService(ctx: RunContext, hook: "hook" | "no hook", leave: (
       const starts = seen.markers.filter((m) => m.kind === "start").length;
       const taken = !paused && starts !== 1 ? [outcome(`the command started ${starts} times; its holder renewed throughout, so nobody should have taken over`)] : [];
       // A takeover as "holder gone" would mean the states of a running instance were read as gone.
-      const gone = exits.flatMap((e) => e.lines.filter((l) => l.state === "takeover" && /cannot be running/.test(l.msg)).map(() => outcome(`${e.instance} took over as if the holder's instance were gone`)));
+      const gone = exits.flatMap((e) => e.lines.filter((l) => l.state === "takeover" && /cannot be running/.test(l.msg)).map(() => outcome(`${e.id} took over as if the holder's instance were gone`)));
       return [...survivorsSucceed(exits, h), ...taken, ...gone];
     },
   );
@@ -365,7 +364,7 @@ function holderLeavesService(ctx: RunContext, hook: "hook" | "no hook", leave: (
 async function killLeaderRunner(h: Harness, ctx: RunContext, withinMs: number): Promise<void> {
   const running = await waitRunning(h);
   if (!running) return;
-  await h.waitForMarker((m) => m.kind === "start" && m.instance === running.proc.instance, 15_000);
+  await h.waitForMarker((m) => m.kind === "start" && m.instance === running.proc.id, 15_000);
   await sleep(Math.floor(ctx.random() * withinMs));
   h.killProcess(running.proc);
 }
@@ -459,7 +458,7 @@ async function ecsTaskLost(ctx: RunContext): Promise<RunResult> {
       const running = await waitRunning(h);
       if (!running) return;
       await h.waitForMarker((m) => m.kind === "start", 15_000);
-      await h.terminateInstance(running.proc.instance);
+      await h.terminateInstance(running.proc.id);
     },
     (exits, h) => {
       const tasks = h.sandbox.ecs?.tasks().length ?? 0;
@@ -530,7 +529,7 @@ async function twoEnvironmentsOneDatabase(ctx: RunContext): Promise<RunResult> {
       ...survivorsSucceed(webExits, web),
       ...survivorsSucceed(workerExits, worker),
     ];
-    if (violations.length > 0 && process.env.CHAOS_VERBOSE) process.stderr.write(`markers: ${JSON.stringify(webSeen.markers)}\n${[...webExits, ...workerExits].map((e) => `--- ${e.instance} ${e.deployment} exit=${e.exitCode}\n${e.lines.map((l) => l.msg).join("\n")}\n${e.text}`).join("\n")}\n`);
+    if (violations.length > 0 && process.env.CHAOS_VERBOSE) process.stderr.write(`markers: ${JSON.stringify(webSeen.markers)}\n${[...webExits, ...workerExits].map((e) => `--- ${e.id} ${e.deployment} exit=${e.exitCode}\n${e.lines.map((l) => l.msg).join("\n")}\n${e.text}`).join("\n")}\n`);
     return { violations, completionMs: Math.max(...[...webExits, ...workerExits].map((e) => e.exitedAt)) - t0 };
   } finally {
     await worker?.stop();

@@ -1,5 +1,5 @@
 // `eb-migrate run` — called by the predeploy hook (or container_commands) on every instance.
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createClients, type CallCounter } from "../aws/clients.js";
 import type { CommandSpec } from "../cli/command.js";
@@ -22,6 +22,7 @@ import { runLocalCommand } from "../release/local-command.js";
 import { ReleaseStore } from "../release/record.js";
 import { choosePython, resolveCommand } from "../release/resolve-command.js";
 import { rerunTarget } from "../release/rerun.js";
+import { writeRunStats } from "../release/run-stats.js";
 import { runRelease, type RunOutcome } from "../release/runner.js";
 import { systemClock } from "../runtime/clock.js";
 import { nodeVersionWarning } from "../runtime/node-version.js";
@@ -146,7 +147,7 @@ export const runCommand: CommandSpec = {
       exitCode = error.exitCode;
     } finally {
       if (typeof statsFile === "string") {
-        writeFileSync(statsFile, JSON.stringify({ exitCode, role: outcome?.role, leader: outcome?.leader, takeover: outcome?.takeover, durationMs: Math.round(clock.now() - started), calls: Object.fromEntries(calls), maxRssKb: process.resourceUsage().maxRSS }, null, 2));
+        writeRunStats(statsFile, { exitCode, role: outcome?.role, leader: outcome?.leader, takeover: outcome?.takeover, durationMs: Math.round(clock.now() - started), calls: Object.fromEntries(calls), maxRssKb: process.resourceUsage().maxRSS });
       }
     }
     return exitCode;

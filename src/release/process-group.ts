@@ -1,6 +1,7 @@
 // The release command's process group: the command and everything it forks (a shell's
 // children, background workers) share one group, and stopping the command means stopping the
 // whole group — SIGTERM, then SIGKILL after the grace — and seeing it gone.
+import type { ChildProcess } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import type { Clock } from "../runtime/clock.js";
 
@@ -18,6 +19,11 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
     // EPERM: a member we may not signal still exists.
     return (error as NodeJS.ErrnoException).code !== "ESRCH";
   }
+}
+
+/** Signals the group a detached child leads (its own children too), or the child alone when there is no such group. */
+export function signalChildGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid !== undefined && !signalGroup(child.pid, signal)) child.kill(signal);
 }
 
 /**

@@ -7,7 +7,7 @@ import { SandboxRequestError, type GroupRole, type LifecycleActionResult } from 
 import type { Sandbox } from "./index.js";
 import { countsJson } from "./request-counts.js";
 import { listen, readBody, sendJson, type Listener } from "./http.js";
-import { AwsError } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 import { NOTIFICATION_ROUTES, type ExtraRoutes } from "./notify-admin.js";
 
 /** What the admin API drives: the Sandbox's own methods (one signature each, in index.ts). */

@@ -8,7 +8,7 @@ import type { HealthStatus, LifecycleHook, SandboxEnvironment, SandboxInstance }
 import { globalTimeoutSeconds, MAX_GROUP_SIZE, SandboxRequestError } from "./environment.js";
 import type { FaultInjector } from "./faults.js";
 import type { RequestHandler } from "./http.js";
-import { AwsError } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 import { paginate } from "./pagination.js";
 import { queryService, type QueryFields, type QueryParams } from "./query-protocol.js";
 import type { XmlValue } from "./xml.js";

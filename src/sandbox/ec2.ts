@@ -4,7 +4,7 @@
 import type { SandboxEnvironment, SandboxInstance } from "./environment.js";
 import type { FaultInjector } from "./faults.js";
 import type { RequestHandler } from "./http.js";
-import { AwsError } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 import { paginate } from "./pagination.js";
 import { queryService, type QueryFields, type QueryParams } from "./query-protocol.js";
 import { IMAGE_ID, INSTANCE_TYPE, privateDnsName, SUBNET_IDS, VPC_ID } from "./facts.js";

@@ -4,7 +4,7 @@
 import { MAX_GROUP_SIZE, type SandboxEnvironment, type SandboxInstance } from "./environment.js";
 import type { FaultInjector } from "./faults.js";
 import type { RequestHandler } from "./http.js";
-import { AwsError } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 import { paginate } from "./pagination.js";
 import { queryService, type QueryFields, type QueryParams } from "./query-protocol.js";
 import type { XmlValue } from "./xml.js";

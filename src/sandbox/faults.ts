@@ -1,7 +1,7 @@
 // Injected faults: which requests fail (AWS error, added latency, outage, hang), per service and
 // optionally per operation and per instance, at a rate (seedable) or for the next N matching
 // requests only.
-import { AwsError } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 import { RequestCounter } from "./request-counts.js";
 
 export const SERVICES = ["dynamodb", "autoscaling", "ec2", "elasticbeanstalk", "imds", "ecs", "logs", "sns", "ssm"] as const;

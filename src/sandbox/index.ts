@@ -10,8 +10,8 @@ import { startAdmin } from "./admin.js";
 import { autoScalingService } from "./autoscaling.js";
 import { ensureTable, startDynamoDb } from "./dynamodb.js";
 import { ec2Service } from "./ec2.js";
-import { applyEcsFault, createDefaultJsonServices } from "./ecs-logs.js";
-import type { EcsService } from "./ecs.js";
+import { applyEcsFault, type EcsService } from "./ecs/index.js";
+import { createDefaultJsonServices } from "./ecs-logs.js";
 import { elasticBeanstalkService } from "./elasticbeanstalk.js";
 import {
   SandboxEnvironment,

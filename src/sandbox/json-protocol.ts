@@ -1,10 +1,12 @@
-// The JSON 1.1 protocol front of ECS and CloudWatch Logs: route by X-Amz-Target prefix to the
-// registered JsonService, apply faults, answer results or AwsErrors in the wire format.
+// The JSON 1.1 protocol front of ECS, CloudWatch Logs and SSM: apply faults, route by
+// X-Amz-Target prefix to the registered JsonService and by the name after the dot to its
+// operations table, answer results or AwsErrors in the wire format.
 import { randomUUID } from "node:crypto";
 import { applyFault, type ErrorWriter } from "./fault-response.js";
 import type { FaultInjector, ServiceName } from "./faults.js";
 import { readBody, send, type RequestHandler } from "./http.js";
-import { AwsError, type JsonService } from "./json-service.js";
+import type { JsonService } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 
 const JSON_11 = "application/x-amz-json-1.1";
 
@@ -30,8 +32,10 @@ export function jsonProtocolService(name: ServiceName, services: JsonService[], 
     } catch {
       return writeJsonError(res, "SerializationException", "The request body is not a JSON object", 400);
     }
+    const handler = Object.hasOwn(service.operations, operation) ? service.operations[operation] : undefined;
+    if (!handler) return writeJsonError(res, "UnknownOperationException", service.unknownOperation(operation), 400);
     try {
-      const output = await service.handle(operation, input);
+      const output = await handler(input);
       send(res, 200, JSON_11, JSON.stringify(output), { "x-amzn-requestid": randomUUID() });
     } catch (error) {
       if (error instanceof AwsError) return writeJsonError(res, error.code, error.message, error.status);

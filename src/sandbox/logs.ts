@@ -1,6 +1,7 @@
 // Sandbox CloudWatch Logs (JSON 1.1, "Logs_20140328"): log groups and streams kept in memory,
 // filled by sandbox ECS tasks (awslogs driver) and read back with GetLogEvents' tokens.
-import { AwsError, type JsonService } from "./json-service.js";
+import type { JsonService } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 
 export interface StoredLogEvent {
   timestamp: number;
@@ -122,22 +123,19 @@ export function createLogsService(store: LogStore): JsonService {
   return {
     targetPrefix: "Logs_20140328",
     name: "logs",
-    async handle(operation, input) {
-      switch (operation) {
-        case "GetLogEvents":
-          return getLogEvents(input);
-        case "DescribeLogStreams":
-          return describeLogStreams(input);
-        case "CreateLogGroup":
-          store.createGroup(groupName(input));
-          return {};
-        case "CreateLogStream":
-          store.createStream(groupName(input), String(input.logStreamName ?? ""));
-          return {};
-        default:
-          throw new AwsError("UnknownOperationException", `The sandbox does not implement Logs.${operation}`);
-      }
+    operations: {
+      GetLogEvents: getLogEvents,
+      DescribeLogStreams: describeLogStreams,
+      CreateLogGroup(input) {
+        store.createGroup(groupName(input));
+        return {};
+      },
+      CreateLogStream(input) {
+        store.createStream(groupName(input), String(input.logStreamName ?? ""));
+        return {};
+      },
     },
+    unknownOperation: (operation) => `The sandbox does not implement Logs.${operation}`,
   };
 }
 

@@ -1,5 +1,5 @@
 // NextToken pagination shared by the Describe* stand-ins: an opaque token holding the offset.
-import { AwsError } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 
 export interface Page<T> {
   items: T[];

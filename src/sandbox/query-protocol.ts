@@ -6,7 +6,7 @@ import type { ServerResponse } from "node:http";
 import { applyFault, type ErrorWriter } from "./fault-response.js";
 import type { FaultInjector, ServiceName } from "./faults.js";
 import { readBody, send, type RequestHandler } from "./http.js";
-import { AwsError } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 import { children, escapeXml, type XmlValue } from "./xml.js";
 
 export type QueryFields = { [name: string]: XmlValue };

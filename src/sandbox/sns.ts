@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { FaultInjector } from "./faults.js";
 import type { RequestHandler } from "./http.js";
-import { AwsError } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 import { queryService, type QueryParams } from "./query-protocol.js";
 
 export const SNS_NAMESPACE = "http://sns.amazonaws.com/doc/2010-03-31/";

@@ -4,7 +4,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { instanceRoot } from "../config/environment.js";
-import { AwsError, type JsonService } from "./json-service.js";
+import type { JsonService } from "./json-service.js";
+import { AwsError } from "./wire-errors.js";
 
 /** SSM API reference, GetCommandInvocation: StandardOutputContent holds at most 24,000 characters, StandardErrorContent 8,000. */
 const STDOUT_MAX = 24_000;
@@ -34,14 +35,14 @@ export function createSsmService(instances: () => SsmInstance[]): JsonService & 
     targetPrefix: "AmazonSSM",
     name: "ssm",
     invocations: () => [...invocations.values()].map((i) => ({ commandId: i.commandId, instanceId: i.instanceId, commands: i.commands, status: i.status })),
-    async handle(operation, input) {
-      if (operation === "DescribeInstanceInformation") {
+    operations: {
+      DescribeInstanceInformation(input) {
         const filters = (input.Filters as { Key?: string; Values?: string[] }[] | undefined) ?? [];
         const wanted = filters.find((f) => f.Key === "InstanceIds")?.Values;
         const list = instances().filter((i) => !wanted || wanted.includes(i.id));
         return { InstanceInformationList: list.map((i) => ({ InstanceId: i.id, PingStatus: "Online", PlatformType: "Linux", PlatformName: "Amazon Linux", AgentVersion: "3.3.0.0", ResourceType: "EC2Instance", LastPingDateTime: Date.now() / 1000 })) };
-      }
-      if (operation === "SendCommand") {
+      },
+      SendCommand(input) {
         if (input.DocumentName !== "AWS-RunShellScript") throw new AwsError("InvalidDocument", `Document ${String(input.DocumentName)} does not exist in your account`, 400);
         const ids = (input.InstanceIds as string[] | undefined) ?? [];
         if (ids.length === 0) throw new AwsError("ValidationException", "InstanceIds or Targets must be specified", 400);
@@ -56,8 +57,8 @@ export function createSsmService(instances: () => SsmInstance[]): JsonService & 
           start(inv, online(id)!, commands, parameters.workingDirectory?.[0]);
         }
         return { Command: { CommandId: commandId, DocumentName: "AWS-RunShellScript", InstanceIds: ids, Status: "Pending", RequestedDateTime: Date.now() / 1000 } };
-      }
-      if (operation === "GetCommandInvocation") {
+      },
+      GetCommandInvocation(input) {
         const inv = invocations.get(`${String(input.CommandId)}/${String(input.InstanceId)}`);
         if (!inv) throw new AwsError("InvocationDoesNotExist", "", 400);
         const done = inv.status !== "Pending" && inv.status !== "InProgress";
@@ -73,9 +74,9 @@ export function createSsmService(instances: () => SsmInstance[]): JsonService & 
           StandardOutputContent: done ? inv.stdout.slice(0, STDOUT_MAX) : "",
           StandardErrorContent: done ? inv.stderr.slice(0, STDERR_MAX) : "",
         };
-      }
-      throw new AwsError("UnknownOperationException", `Unknown operation ${operation}`, 400);
+      },
     },
+    unknownOperation: (operation) => `Unknown operation ${operation}`,
     async close() {
       for (const inv of invocations.values()) if (inv.child && inv.child.exitCode === null) inv.child.kill("SIGKILL");
     },

@@ -1,8 +1,21 @@
-// Maps an error code to what each service really answers: the code it uses for that kind of
-// failure and the HTTP status (throttling 400 — EC2's RequestLimitExceeded is 503 —, access
-// denied 400 on JSON services and 403 on Query ones, 5xx for internal/unavailable, which the
-// SDK retries), so `"error": "ThrottlingException"` works whichever service it is injected on.
+// The error the stand-ins throw (AwsError), and the map from an error code to what each
+// service really answers: the code it uses for that kind of failure and the HTTP status
+// (throttling 400 — EC2's RequestLimitExceeded is 503 —, access denied 400 on JSON services
+// and 403 on Query ones, 5xx for internal/unavailable, which the SDK retries), so
+// `"error": "ThrottlingException"` works whichever service it is injected on.
 import type { ServiceName } from "./faults.js";
+
+/** An error answered the way AWS answers it: code (JSON `__type`, Query `<Code>`), message, HTTP status. */
+export class AwsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number = 400,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
 
 type Kind = "throttling" | "accessDenied" | "internal" | "unavailable" | "validation" | "notFound";
 

@@ -8,7 +8,7 @@ import { runEcsRelease, type EcsReleaseInput } from "../../src/ecs/run-task.js";
 import type { ExecutionResult } from "../../src/release/execution.js";
 import { systemClock } from "../../src/runtime/clock.js";
 import { createDefaultJsonServices } from "../../src/sandbox/ecs-logs.js";
-import type { EcsService } from "../../src/sandbox/ecs.js";
+import type { EcsService } from "../../src/sandbox/ecs/index.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import type { LogStore } from "../../src/sandbox/logs.js";
 

@@ -22,18 +22,18 @@ describe("one instance's DynamoDB blackholed", () => {
     const h = (harness = await Harness.start({ bundle: BUNDLE, instances: 3, leaseSeconds: 3, sleepSeconds: 5 }));
     for (const i of h.instances()) h.spawn(i);
     const first = (await running(h))!;
-    h.sandbox.injectFault({ service: "dynamodb", instance: first.proc.instance, hang: true });
-    const successor = await h.waitFor((p, l) => p.instance !== first.proc.instance && l.state === "running", 30_000);
+    h.sandbox.injectFault({ service: "dynamodb", instance: first.proc.id, hang: true });
+    const successor = await h.waitFor((p, l) => p.id !== first.proc.id && l.state === "running", 30_000);
     expect(successor, "another instance took over").toBeDefined();
-    await h.waitForMarker((m) => m.kind === "end" && m.instance === successor!.proc.instance, 30_000);
+    await h.waitForMarker((m) => m.kind === "end" && m.instance === successor!.proc.id, 30_000);
     h.sandbox.clearFaults();
     const exits = await h.allDone(60_000);
     const observation = await h.observe(exits);
     expect(checkNoOverlap(observation)).toEqual([]);
     const completions = observation.markers.filter((m) => m.kind === "end" && m.exitCode === 0);
-    expect(completions.map((m) => m.instance)).toEqual([successor!.proc.instance]);
+    expect(completions.map((m) => m.instance)).toEqual([successor!.proc.id]);
     // The cut-off leader's command was stopped (SIGTERM, as the marker's trap writes it).
-    expect(observation.markers.filter((m) => m.kind === "end" && m.instance === first.proc.instance).map((m) => m.exitCode)).toEqual([143]);
+    expect(observation.markers.filter((m) => m.kind === "end" && m.instance === first.proc.id).map((m) => m.exitCode)).toEqual([143]);
     expect(exits.map((e) => e.exitCode)).toEqual([0, 0, 0]);
   }, 120_000);
 
@@ -44,16 +44,16 @@ describe("one instance's DynamoDB blackholed", () => {
     const followers = h.procs.filter((p) => p !== leader.proc);
     // Both have seen the table (they wait), so none may take the fallback.
     await Promise.all(followers.map((p) => h.waitFor((q, l) => q === p && l.state === "waiting", 20_000)));
-    for (const p of followers) h.sandbox.injectFault({ service: "dynamodb", instance: p.instance, hang: true });
+    for (const p of followers) h.sandbox.injectFault({ service: "dynamodb", instance: p.id, hang: true });
     // Let both be inside hung calls, then stop one of them as EB's command timeout would.
     await new Promise((r) => setTimeout(r, 1_500));
     followers[1]!.child.kill("SIGTERM");
     const exits = await h.allDone(60_000);
-    const exitOf = (instance: string) => exits.find((e) => e.instance === instance)!;
-    expect(exitOf(leader.proc.instance).exitCode).toBe(0);
-    expect(exitOf(followers[0]!.instance).exitCode).toBe(3);
-    expect(exitOf(followers[0]!.instance).lines.some((l) => /waited 12 s for the release/.test(l.msg))).toBe(true);
-    expect(exitOf(followers[1]!.instance).exitCode).toBe(3);
-    expect(exitOf(followers[1]!.instance).lines.some((l) => /stopped by SIGTERM while waiting/.test(l.msg))).toBe(true);
+    const exitOf = (instance: string) => exits.find((e) => e.id === instance)!;
+    expect(exitOf(leader.proc.id).exitCode).toBe(0);
+    expect(exitOf(followers[0]!.id).exitCode).toBe(3);
+    expect(exitOf(followers[0]!.id).lines.some((l) => /waited 12 s for the release/.test(l.msg))).toBe(true);
+    expect(exitOf(followers[1]!.id).exitCode).toBe(3);
+    expect(exitOf(followers[1]!.id).lines.some((l) => /stopped by SIGTERM while waiting/.test(l.msg))).toBe(true);
   }, 120_000);
 });

@@ -7,21 +7,25 @@ import { request as httpRequest } from "node:http";
 import { requestHandlerLimits } from "../../src/aws/clients.js";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
-import { ListClustersCommand } from "@aws-sdk/client-ecs";
+import { DescribeClustersCommand, ListClustersCommand, ListTasksCommand } from "@aws-sdk/client-ecs";
 import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { FaultInjector, seededRandom, validateFault } from "../../src/sandbox/faults.js";
-import { AwsError, type JsonService } from "../../src/sandbox/json-service.js";
+import type { JsonService } from "../../src/sandbox/json-service.js";
+import { AwsError } from "../../src/sandbox/wire-errors.js";
 import { TTL_ATTRIBUTE } from "../../src/table/table.js";
 import { clientsFor } from "./helpers.js";
 
 const fakeEcs: JsonService = {
   name: "ecs",
   targetPrefix: "AmazonEC2ContainerServiceV20141113",
-  async handle(operation) {
-    if (operation === "ListClusters") return { clusterArns: ["arn:aws:ecs:us-east-1:123456789012:cluster/default"] };
-    throw new AwsError("InvalidParameterException", `fake ECS does not do ${operation}`);
+  operations: {
+    ListClusters: () => ({ clusterArns: ["arn:aws:ecs:us-east-1:123456789012:cluster/default"] }),
+    DescribeClusters: () => {
+      throw new AwsError("ClusterNotFoundException", "fake ECS has no clusters to describe");
+    },
   },
+  unknownOperation: (operation) => `fake ECS does not do ${operation}`,
 };
 
 let sandbox: Sandbox;
@@ -195,6 +199,8 @@ describe("JSON 1.1 services (ECS, CloudWatch Logs)", () => {
     expect(out.clusterArns).toEqual(["arn:aws:ecs:us-east-1:123456789012:cluster/default"]);
     sandbox.injectFault({ service: "ecs", operation: "ListClusters", error: "ThrottlingException", count: 1 });
     await expect(once.ecs.send(new ListClustersCommand({}))).rejects.toMatchObject({ name: "ThrottlingException", $metadata: { httpStatusCode: 400 } });
+    await expect(once.ecs.send(new DescribeClustersCommand({}))).rejects.toMatchObject({ name: "ClusterNotFoundException", message: "fake ECS has no clusters to describe", $metadata: { httpStatusCode: 400 } });
+    await expect(once.ecs.send(new ListTasksCommand({}))).rejects.toMatchObject({ name: "UnknownOperationException", message: "fake ECS does not do ListTasks", $metadata: { httpStatusCode: 400 } });
   });
 
   it("answers UnknownOperationException for a service that is not registered, and faults on logs", async () => {

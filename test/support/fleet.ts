@@ -9,7 +9,7 @@ import type { SandboxInstanceEntry } from "../../src/sandbox/index.js";
 import { startInstanceProcess, type InstanceProcess, type InstanceRun } from "../../src/sandbox/instance-process.js";
 import { copyDjangoApp } from "./django.js";
 
-export type { InstanceRun, RunStats } from "../../src/sandbox/instance-process.js";
+export type { InstanceRun } from "../../src/sandbox/instance-process.js";
 export type RunningInstance = InstanceProcess;
 
 export const BUNDLE = fileURLToPath(new URL("../../dist/eb-migrate.cjs", import.meta.url));
@@ -17,6 +17,7 @@ export const BUNDLE = fileURLToPath(new URL("../../dist/eb-migrate.cjs", import.
 export interface StartOptions {
   cwd: string;
   env?: Record<string, string>;
+  /** More arguments after `run`. */
   args?: string[];
   /** A command to run the bundle under, e.g. faketime. */
   wrapper?: string[];
@@ -32,7 +33,7 @@ export async function startInstance(instance: Pick<SandboxInstanceEntry, "id" | 
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...instance.env, ...options.env },
     statsDir,
-    ...(options.args ? { args: options.args } : {}),
+    ...(options.args ? { args: ["run", ...options.args] } : {}),
     ...(options.wrapper ? { wrapper: options.wrapper } : {}),
   });
 }

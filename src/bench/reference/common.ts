@@ -2,8 +2,8 @@
 // counts calls, the release command as a child process, JSON log lines shaped like eb-migrate's
 // (so the bench reads them the same way) and the stats file.
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { DynamoDBClient, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { writeRunStats } from "../../release/run-stats.js";
 
 export interface ReferenceContext {
   instance: string;
@@ -56,7 +56,7 @@ export function referenceContext(env: NodeJS.ProcessEnv): ReferenceContext {
 }
 
 export function writeStats(file: string | undefined, ctx: ReferenceContext, exitCode: number, role: string): void {
-  if (file) writeFileSync(file, JSON.stringify({ exitCode, role, durationMs: 0, calls: Object.fromEntries(ctx.calls) }));
+  if (file) writeRunStats(file, { exitCode, role, durationMs: 0, calls: Object.fromEntries(ctx.calls) });
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,41 +1,15 @@
-// Sandbox ECS (JSON 1.1, "AmazonEC2ContainerServiceV20141113"): clusters, task definitions and
-// one-off tasks whose container command runs as a local process, with the real lifecycle
-// (PROVISIONING → PENDING → RUNNING → STOPPED), real exit codes and awslogs output.
+// The sandbox ECS's one-off tasks: RunTask, DescribeTasks and StopTask with the real lifecycle
+// (PROVISIONING → PENDING → RUNNING → DEACTIVATING → STOPPED); a task's main container runs as
+// a local process in its own group, with real exit codes and its output in the awslogs stream.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { constants as osConstants } from "node:os";
-import { LineSplitter } from "../release/output-tail.js";
-import { AwsError, type JsonService } from "./json-service.js";
-import type { LogStore } from "./logs.js";
-
-type Json = Record<string, unknown>;
-
-export interface EcsServiceOptions {
-  logs: LogStore;
-  region: string;
-  accountId: string;
-  /** Milliseconds each of PROVISIONING and PENDING lasts (small, so tests see every state). */
-  stateDelayMs?: number;
-  /** Environment every task process starts from (PATH etc.), before definition and overrides. */
-  baseEnv?: NodeJS.ProcessEnv;
-}
-
-/** The next RunTask calls answer `failures` instead of starting a task. */
-export interface RunTaskFailureFault {
-  reason: string;
-  detail?: string;
-  arn?: string;
-  /** How many RunTask calls fail this way (default 1). */
-  count?: number;
-}
-
-/** The next tasks stop without running their container, so no exit code (e.g. an image pull failure). */
-export interface NoExitCodeFault {
-  stopCode?: string;
-  stoppedReason?: string;
-  containerReason?: string;
-  count?: number;
-}
+import { LineSplitter } from "../../release/output-tail.js";
+import { signalChildGroup } from "../../release/process-group.js";
+import type { LogStore } from "../logs.js";
+import { AwsError } from "../wire-errors.js";
+import type { EcsFaults, TaskFault } from "./faults.js";
+import { epochSeconds as seconds, type ContainerDefinition, type EcsRegistry, type Json, type TaskDefinition } from "./registry.js";
 
 export interface SandboxTask {
   taskArn: string;
@@ -46,39 +20,26 @@ export interface SandboxTask {
   exitCode?: number;
 }
 
-export interface EcsService extends JsonService {
-  injectRunTaskFailure(fault: RunTaskFailureFault): void;
-  injectNoExitCode(fault?: NoExitCodeFault): void;
-  /** The next `count` tasks stay PENDING until stopped. */
-  injectStuckPending(count?: number): void;
-  clearFaults(): void;
-  /** Every task RunTask started, oldest first (tests count them). */
-  tasks(): SandboxTask[];
-  /** Resolves when the task is STOPPED (tests). */
+export interface EcsTasksOptions {
+  /** "arn:aws:ecs:<region>:<account>". */
+  arnBase: string;
+  registry: EcsRegistry;
+  faults: EcsFaults;
+  logs: LogStore;
+  /** Milliseconds each of PROVISIONING and PENDING lasts. */
+  stateDelayMs: number;
+  /** Environment every task process starts from (PATH etc.), before definition and overrides. */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+export interface EcsTasks {
+  operations: Record<string, (input: Json) => Json>;
+  /** Every task RunTask started, oldest first. */
+  list(): SandboxTask[];
+  /** Resolves when the task is STOPPED. */
   waitForStopped(taskArn: string): Promise<void>;
-}
-
-interface ContainerDefinition {
-  name: string;
-  command?: string[];
-  entryPoint?: string[];
-  environment?: { name: string; value: string }[];
-  workingDirectory?: string;
-  essential?: boolean;
-  image?: string;
-  logConfiguration?: { logDriver?: string; options?: Record<string, string> };
-}
-
-interface TaskDefinition {
-  taskDefinitionArn: string;
-  family: string;
-  revision: number;
-  status: "ACTIVE" | "INACTIVE";
-  networkMode?: string;
-  requiresCompatibilities?: string[];
-  containerDefinitions: ContainerDefinition[];
-  registeredAt: number;
-  [key: string]: unknown;
+  /** Kills every task still running and waits (briefly) for them to stop. */
+  close(): Promise<void>;
 }
 
 interface ContainerState {
@@ -109,25 +70,16 @@ interface Task {
   stoppedReason?: string;
   containers: ContainerState[];
   process?: ChildProcess;
-  fault?: "no-exit-code" | "stuck-pending";
-  noExitCode?: NoExitCodeFault;
+  fault?: TaskFault;
   stopped: Promise<void>;
   markStopped: () => void;
 }
 
-const seconds = () => Date.now() / 1000;
-
-export function createEcsService(options: EcsServiceOptions): EcsService {
-  const { logs, region, accountId } = options;
-  const delay = options.stateDelayMs ?? 30;
-  const arnBase = `arn:aws:ecs:${region}:${accountId}`;
-  const clusters = new Map<string, { clusterName: string; clusterArn: string }>();
-  const families = new Map<string, TaskDefinition[]>();
+export function createEcsTasks(options: EcsTasksOptions): EcsTasks {
+  const { arnBase, registry, faults, logs } = options;
+  const delay = options.stateDelayMs;
   const tasks = new Map<string, Task>();
   const byToken = new Map<string, Json>();
-  const runTaskFailures: RunTaskFailureFault[] = [];
-  const noExitCode: NoExitCodeFault[] = [];
-  let stuckPending = 0;
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void) => {
     const t = setTimeout(() => {
@@ -135,23 +87,6 @@ export function createEcsService(options: EcsServiceOptions): EcsService {
       fn();
     }, ms);
     timers.add(t);
-  };
-
-  const clusterOf = (ref: unknown) => {
-    const name = typeof ref === "string" && ref !== "" ? ref.replace(/^arn:[^:]+:ecs:[^:]*:\d*:cluster\//, "") : "default";
-    const cluster = clusters.get(name);
-    if (!cluster) throw new AwsError("ClusterNotFoundException", "Cluster not found.");
-    return cluster;
-  };
-
-  const definitionOf = (ref: unknown): TaskDefinition => {
-    if (typeof ref !== "string" || ref === "") throw new AwsError("ClientException", "TaskDefinition can not be blank.");
-    const bare = ref.replace(/^arn:[^:]+:ecs:[^:]*:\d*:task-definition\//, "");
-    const [family, rev] = bare.split(":");
-    const revisions = families.get(family ?? "") ?? [];
-    const found = rev === undefined ? revisions.filter((d) => d.status === "ACTIVE").at(-1) : revisions.find((d) => d.revision === Number(rev));
-    if (!found) throw new AwsError("ClientException", "Unable to describe task definition.");
-    return found;
   };
 
   const describeTask = (t: Task): Json => ({
@@ -181,6 +116,8 @@ export function createEcsService(options: EcsServiceOptions): EcsService {
     })),
   });
 
+  const taskOf = (ref: string) => tasks.get(ref) ?? [...tasks.values()].find((x) => x.taskId === ref);
+
   const stop = (t: Task, fields: { stopCode: string; stoppedReason: string }) => {
     if (t.lastStatus === "STOPPED") return;
     t.desiredStatus = "STOPPED";
@@ -189,7 +126,7 @@ export function createEcsService(options: EcsServiceOptions): EcsService {
     t.stoppingAt ??= seconds();
     if (t.process && t.process.exitCode === null && t.process.signalCode === null) {
       t.lastStatus = "DEACTIVATING";
-      killGroup(t.process, "SIGTERM");
+      signalChildGroup(t.process, "SIGTERM");
       return; // STOPPED once the process exits
     }
     finish(t);
@@ -207,11 +144,11 @@ export function createEcsService(options: EcsServiceOptions): EcsService {
     if (t.lastStatus === "PROVISIONING") {
       t.lastStatus = "PENDING";
       for (const c of t.containers) c.lastStatus = "PENDING";
-      if (t.fault !== "stuck-pending") later(delay, () => advance(t));
+      if (t.fault?.kind !== "stuck-pending") later(delay, () => advance(t));
       return;
     }
-    if (t.fault === "no-exit-code") {
-      const f = t.noExitCode ?? {};
+    if (t.fault?.kind === "no-exit-code") {
+      const f = t.fault.fault;
       t.stopCode = f.stopCode ?? "TaskFailedToStart";
       t.stoppedReason = f.stoppedReason ?? "CannotPullContainerError: pull image manifest has been retried 5 time(s)";
       for (const c of t.containers) c.reason = f.containerReason ?? "CannotPullContainerError: image not found";
@@ -279,8 +216,8 @@ export function createEcsService(options: EcsServiceOptions): EcsService {
   const runTask = (input: Json): Json => {
     const token = typeof input.clientToken === "string" ? input.clientToken : undefined;
     if (token && byToken.has(token)) return byToken.get(token)!;
-    const cluster = clusterOf(input.cluster);
-    const definition = definitionOf(input.taskDefinition);
+    const cluster = registry.clusterOf(input.cluster);
+    const definition = registry.definitionOf(input.taskDefinition);
     if (typeof input.startedBy === "string" && !/^[A-Za-z0-9_/-]{1,128}$/.test(input.startedBy)) {
       throw new AwsError("InvalidParameterException", "startedBy: up to 128 letters, numbers, hyphens, forward slashes and underscores");
     }
@@ -297,12 +234,9 @@ export function createEcsService(options: EcsServiceOptions): EcsService {
         throw new AwsError("InvalidParameterException", "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
       }
     }
-    const fault = runTaskFailures[0];
-    if (fault) {
-      if ((fault.count ?? 1) <= 1) runTaskFailures.shift();
-      else fault.count = (fault.count ?? 1) - 1;
-      const failure = { arn: fault.arn ?? cluster.clusterArn, reason: fault.reason, ...(fault.detail ? { detail: fault.detail } : {}) };
-      return { tasks: [], failures: [failure] };
+    const failure = faults.takeRunTaskFailure();
+    if (failure) {
+      return { tasks: [], failures: [{ arn: failure.arn ?? cluster.clusterArn, reason: failure.reason, ...(failure.detail ? { detail: failure.detail } : {}) }] };
     }
     const containerOverrides = (Array.isArray(overrides.containerOverrides) ? overrides.containerOverrides : []) as Json[];
     for (const o of containerOverrides) {
@@ -339,17 +273,8 @@ export function createEcsService(options: EcsServiceOptions): EcsService {
       }),
       stopped,
       markStopped,
+      fault: faults.takeTaskFault(),
     };
-    const noExit = noExitCode[0];
-    if (stuckPending > 0) {
-      stuckPending--;
-      task.fault = "stuck-pending";
-    } else if (noExit) {
-      if ((noExit.count ?? 1) <= 1) noExitCode.shift();
-      else noExit.count = (noExit.count ?? 1) - 1;
-      task.fault = "no-exit-code";
-      task.noExitCode = noExit;
-    }
     tasks.set(task.taskArn, task);
     later(delay, () => advance(task));
     const response = { tasks: [describeTask(task)], failures: [] };
@@ -357,91 +282,30 @@ export function createEcsService(options: EcsServiceOptions): EcsService {
     return response;
   };
 
-  const handlers: Record<string, (input: Json) => Json> = {
-    CreateCluster(input) {
-      const clusterName = typeof input.clusterName === "string" && input.clusterName ? input.clusterName : "default";
-      if (!clusters.has(clusterName)) clusters.set(clusterName, { clusterName, clusterArn: `${arnBase}:cluster/${clusterName}` });
-      return { cluster: { ...clusters.get(clusterName)!, status: "ACTIVE" } };
-    },
-    RegisterTaskDefinition(input) {
-      const family = String(input.family ?? "");
-      if (!/^[A-Za-z0-9_-]{1,255}$/.test(family)) throw new AwsError("ClientException", "Family contains invalid characters.");
-      const defs = input.containerDefinitions;
-      if (!Array.isArray(defs) || defs.length === 0) throw new AwsError("ClientException", "Container list cannot be empty.");
-      const revisions = families.get(family) ?? [];
-      const revision = revisions.length + 1;
-      const definition: TaskDefinition = {
-        ...input,
-        family,
-        revision,
-        status: "ACTIVE",
-        taskDefinitionArn: `${arnBase}:task-definition/${family}:${revision}`,
-        containerDefinitions: defs as ContainerDefinition[],
-        registeredAt: seconds(),
-      };
-      revisions.push(definition);
-      families.set(family, revisions);
-      return { taskDefinition: definition };
-    },
-    DescribeTaskDefinition(input) {
-      return { taskDefinition: definitionOf(input.taskDefinition) };
-    },
-    RunTask: runTask,
-    DescribeTasks(input) {
-      clusterOf(input.cluster);
-      const refs = Array.isArray(input.tasks) ? (input.tasks as string[]) : [];
-      const found: Json[] = [];
-      const failures: Json[] = [];
-      for (const ref of refs) {
-        const t = tasks.get(ref) ?? [...tasks.values()].find((x) => x.taskId === ref);
-        if (t) found.push(describeTask(t));
-        else failures.push({ arn: ref, reason: "MISSING" });
-      }
-      return { tasks: found, failures };
-    },
-    StopTask(input) {
-      clusterOf(input.cluster);
-      const ref = String(input.task ?? "");
-      const t = tasks.get(ref) ?? [...tasks.values()].find((x) => x.taskId === ref);
-      if (!t) throw new AwsError("InvalidParameterException", "The referenced task was not found.");
-      stop(t, { stopCode: "UserInitiated", stoppedReason: typeof input.reason === "string" && input.reason ? input.reason : "Task stopped by user" });
-      return { task: describeTask(t) };
-    },
-  };
-
   return {
-    targetPrefix: "AmazonEC2ContainerServiceV20141113",
-    name: "ecs",
-    async handle(operation, input) {
-      const handler = handlers[operation];
-      if (!handler) throw new AwsError("UnknownOperationException", `The sandbox does not implement ECS.${operation}`);
-      return handler(input);
+    operations: {
+      RunTask: runTask,
+      DescribeTasks(input) {
+        registry.clusterOf(input.cluster);
+        const refs = Array.isArray(input.tasks) ? (input.tasks as string[]) : [];
+        const found: Json[] = [];
+        const failures: Json[] = [];
+        for (const ref of refs) {
+          const t = taskOf(ref);
+          if (t) found.push(describeTask(t));
+          else failures.push({ arn: ref, reason: "MISSING" });
+        }
+        return { tasks: found, failures };
+      },
+      StopTask(input) {
+        registry.clusterOf(input.cluster);
+        const t = taskOf(String(input.task ?? ""));
+        if (!t) throw new AwsError("InvalidParameterException", "The referenced task was not found.");
+        stop(t, { stopCode: "UserInitiated", stoppedReason: typeof input.reason === "string" && input.reason ? input.reason : "Task stopped by user" });
+        return { task: describeTask(t) };
+      },
     },
-    async close() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      const running = [...tasks.values()].filter((t) => t.lastStatus !== "STOPPED");
-      for (const t of running) {
-        if (t.process && t.process.exitCode === null && t.process.signalCode === null) killGroup(t.process, "SIGKILL");
-        else finish(t);
-      }
-      await Promise.all(running.map((t) => Promise.race([t.stopped, new Promise((r) => setTimeout(r, 2000))])));
-    },
-    injectRunTaskFailure(fault) {
-      runTaskFailures.push({ ...fault });
-    },
-    injectNoExitCode(fault = {}) {
-      noExitCode.push({ ...fault });
-    },
-    injectStuckPending(count = 1) {
-      stuckPending += count;
-    },
-    clearFaults() {
-      runTaskFailures.length = 0;
-      noExitCode.length = 0;
-      stuckPending = 0;
-    },
-    tasks() {
+    list() {
       return [...tasks.values()].map((t) => {
         const c = mainContainer(t);
         return {
@@ -459,6 +323,16 @@ export function createEcsService(options: EcsServiceOptions): EcsService {
       if (!t) throw new Error(`no such sandbox task ${taskArn}`);
       await t.stopped;
     },
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      const running = [...tasks.values()].filter((t) => t.lastStatus !== "STOPPED");
+      for (const t of running) {
+        if (t.process && t.process.exitCode === null && t.process.signalCode === null) signalChildGroup(t.process, "SIGKILL");
+        else finish(t);
+      }
+      await Promise.all(running.map((t) => Promise.race([t.stopped, new Promise((r) => setTimeout(r, 2000))])));
+    },
   };
 }
 
@@ -470,13 +344,4 @@ function mainContainer(t: Task): ContainerState {
     t.containers.find((x) => x.def.essential !== false) ??
     t.containers[0]!
   );
-}
-
-/** Signals the task's whole process group (a shell's children too). */
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    if (child.pid !== undefined) process.kill(-child.pid, signal);
-  } catch {
-    child.kill(signal);
-  }
 }
