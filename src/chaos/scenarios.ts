@@ -354,7 +354,7 @@ function holderLeavesService(ctx: RunContext, hook: "hook" | "no hook", leave: (
       const starts = seen.markers.filter((m) => m.kind === "start").length;
       const taken = !paused && starts !== 1 ? [outcome(`the command started ${starts} times; its holder renewed throughout, so nobody should have taken over`)] : [];
       // A takeover as "holder gone" would mean the states of a running instance were read as gone.
-      const gone = exits.flatMap((e) => e.lines.filter((l) => l.state === "takeover" && /cannot be running/.test(l.msg)).map(() => outcome(`${e.id} took over as if the holder's instance were gone`)));
+      const gone = exits.flatMap((e) => e.lines.filter((l) => l.state === "takeover" && l.reason === "holder-gone").map(() => outcome(`${e.id} took over as if the holder's instance were gone`)));
       return [...survivorsSucceed(exits, h), ...taken, ...gone];
     },
   );

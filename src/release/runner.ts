@@ -160,7 +160,7 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
         }
         log = deps.log.child({ role: "leader" });
         if (decision.kind === "takeover") {
-          log.warn(`took over the lease from ${lease?.holder} (${decision.reason === "holder-gone" ? "its renewals stopped and Auto Scaling / EC2 say its instance cannot be running" : `its lease was not renewed for ${lease?.leaseSeconds} s`})`, { state: "takeover", fencingToken: held.fencingToken });
+          log.warn(`took over the lease from ${lease?.holder} (${decision.reason === "holder-gone" ? "its renewals stopped and Auto Scaling / EC2 say its instance cannot be running" : `its lease was not renewed for ${lease?.leaseSeconds} s`})`, { state: "takeover", reason: decision.reason, fencingToken: held.fencingToken });
         } else {
           log.info(`acquired the lease (fencing token ${held.fencingToken})`, { state: "leader" });
         }
