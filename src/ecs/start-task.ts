@@ -1,12 +1,13 @@
 // RunTask once for the deployment: idempotent per attempt (clientToken from the deployment
 // key), `failures` that mean "no capacity right now" (AGENT, RESOURCE:*) retried with backoff.
 import { createHash } from "node:crypto";
-import { RunTaskCommand, type ECSClient, type Failure, type RunTaskCommandInput, type Task } from "@aws-sdk/client-ecs";
+import { DescribeTasksCommand, RunTaskCommand, type ECSClient, type Failure, type RunTaskCommandInput, type Task } from "@aws-sdk/client-ecs";
 import { ReleaseFailedError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import type { Settings } from "../config/settings.js";
 import type { Deployment, Identity } from "../instance/types.js";
 import type { Clock } from "../runtime/clock.js";
+import { errorCode } from "../aws/errors.js";
 import { ecsCallError } from "./aws-errors.js";
 import { backoffDelay } from "../runtime/backoff.js";
 
@@ -42,9 +43,21 @@ export function clientToken(identity: Identity, deployment: Deployment, attempt:
   return createHash("sha256").update(`${identity.environmentId}\n${deployment.key}\n${attempt}`).digest("hex").slice(0, 64);
 }
 
-/** `startedBy` (≤ 128 of A-Z a-z 0-9 - _ /): names the tool and the instance, for ListTasks and the console. */
-export function startedBy(identity: Identity): string {
-  return `eb-migrate/${identity.instanceId}`.replace(/[^A-Za-z0-9_/-]/g, "-").slice(0, 128);
+/**
+ * `startedBy` (≤ 128 of A-Z a-z 0-9 - _ /): the tool, the environment and the deployment, for
+ * `list-tasks --started-by` and the console — never the instance. Every leader of a deployment
+ * must send the same RunTask parameters: ECS answers a reused clientToken whose other
+ * parameters changed with ConflictException, not with the task (ECS_Idempotency).
+ */
+export function startedBy(identity: Identity, deployment: Deployment): string {
+  return `eb-migrate/${identity.environmentId}/${deployment.key}`.replace(/[^A-Za-z0-9_/-]/g, "-").slice(0, 128);
+}
+
+/** The tasks a ConflictException names (`resourceIds`: the tasks already started with this token). */
+function conflictTasks(error: unknown): string[] | undefined {
+  if (errorCode(error) !== "ConflictException") return undefined;
+  const ids = (error as { resourceIds?: unknown }).resourceIds;
+  return Array.isArray(ids) && ids.every((id) => typeof id === "string") && ids.length > 0 ? (ids as string[]) : undefined;
 }
 
 /** The started task, or undefined when the signal aborted the wait between attempts. */
@@ -56,7 +69,7 @@ export async function startTask(input: StartTaskInput): Promise<Task | undefined
     taskDefinition: input.taskDefinitionArn,
     count: 1,
     overrides: input.overrides,
-    startedBy: startedBy(input.identity),
+    startedBy: startedBy(input.identity, input.deployment),
     ...(ecs.launchType ? { launchType: ecs.launchType } : {}),
     ...(ecs.capacityProviderStrategy.length > 0 ? { capacityProviderStrategy: ecs.capacityProviderStrategy } : {}),
     ...(ecs.platformVersion ? { platformVersion: ecs.platformVersion } : {}),
@@ -77,6 +90,19 @@ export async function startTask(input: StartTaskInput): Promise<Task | undefined
     try {
       answer = await input.ecs.send(new RunTaskCommand({ ...base, clientToken: clientToken(input.identity, input.deployment, attempt) }));
     } catch (error) {
+      // Same token, other parameters (changed settings, or a leader of an older eb-migrate): this
+      // attempt's task exists already — follow it, never start a second one.
+      const existing = conflictTasks(error);
+      if (existing) {
+        const found = await input.ecs.send(new DescribeTasksCommand({ cluster, tasks: existing })).catch((e: unknown) => {
+          throw ecsCallError(`DescribeTasks of ${existing.join(", ")} in cluster ${cluster}`, e);
+        });
+        const task = found.tasks?.find((t) => t.taskArn);
+        if (task) {
+          input.log.warn(`RunTask: this attempt's task was already started (its clientToken is in use): following ${task.taskArn}`, { taskArn: task.taskArn });
+          return task;
+        }
+      }
       throw ecsCallError(`RunTask of ${input.taskDefinitionArn} in cluster ${cluster}`, error, "check the EB_MIGRATE_ECS_* settings and the instance role (ecs:RunTask, iam:PassRole for the task's roles)");
     }
     const task = answer.tasks?.[0];

@@ -10,8 +10,8 @@ import { AwsError } from "./wire-errors.js";
 
 const JSON_11 = "application/x-amz-json-1.1";
 
-const writeJsonError: ErrorWriter = (res, code, message, status) => {
-  send(res, status, JSON_11, JSON.stringify({ __type: code, message }), { "x-amzn-requestid": randomUUID() });
+const writeJsonError = (res: Parameters<ErrorWriter>[0], code: string, message: string, status: number, members: Record<string, unknown> = {}): void => {
+  send(res, status, JSON_11, JSON.stringify({ __type: code, message, ...members }), { "x-amzn-requestid": randomUUID() });
 };
 
 export function jsonProtocolService(name: ServiceName, services: JsonService[], faults: FaultInjector): RequestHandler {
@@ -38,7 +38,7 @@ export function jsonProtocolService(name: ServiceName, services: JsonService[], 
       const output = await handler(input);
       send(res, 200, JSON_11, JSON.stringify(output), { "x-amzn-requestid": randomUUID() });
     } catch (error) {
-      if (error instanceof AwsError) return writeJsonError(res, error.code, error.message, error.status);
+      if (error instanceof AwsError) return writeJsonError(res, error.code, error.message, error.status, error.members);
       const message = error instanceof Error ? error.message : String(error);
       return writeJsonError(res, name === "ecs" ? "ServerException" : "ServiceUnavailableException", `sandbox: ${message}`, 500);
     }

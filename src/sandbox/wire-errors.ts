@@ -11,6 +11,8 @@ export class AwsError extends Error {
     readonly code: string,
     message: string,
     readonly status: number = 400,
+    /** Members of the error shape beyond the message (JSON services), e.g. ECS ConflictException's `resourceIds`. */
+    readonly members: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = code;

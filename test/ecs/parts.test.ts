@@ -82,9 +82,11 @@ describe("RunTask inputs", () => {
     expect(a).toMatch(/^[\x21-\x7e]{1,64}$/);
   });
 
-  test("startedBy names the tool and keeps to ECS's characters", () => {
-    expect(startedBy(identity)).toBe("eb-migrate/i-0abc");
-    expect(startedBy({ ...identity, instanceId: "i.x".repeat(100) })).toMatch(/^[A-Za-z0-9_/-]{1,128}$/);
+  test("startedBy names the tool, environment and deployment — the same from every instance — within ECS's characters", () => {
+    const deployment = { key: "v1#7", source: "t" };
+    expect(startedBy(identity, deployment)).toBe(`eb-migrate/${identity.environmentId}/v1-7`.replace(/[^A-Za-z0-9_/-]/g, "-"));
+    expect(startedBy({ ...identity, instanceId: "i-other" }, deployment)).toBe(startedBy(identity, deployment));
+    expect(startedBy(identity, { key: "v.x#".repeat(100), source: "t" })).toMatch(/^[A-Za-z0-9_/-]{1,128}$/);
   });
 
   test.each([

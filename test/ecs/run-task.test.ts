@@ -3,7 +3,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DescribeTaskDefinitionCommand, DescribeTasksCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
+import { CreateClusterCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
 import { GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { ConfigError, ReleaseFailedError } from "../../src/cli/errors.js";
@@ -57,7 +57,7 @@ describe("runEcsRelease", () => {
     expect(started[0]!.arn).toBe(result.taskArn);
     expect(started[0]!.lastStatus).not.toBe("STOPPED");
     const task = bed.ecs.tasks().find((t) => t.taskArn === result.taskArn)!;
-    expect(task.startedBy).toBe(`eb-migrate/${bed.identity.instanceId}`);
+    expect(task.startedBy).toMatch(new RegExp(`^eb-migrate/${bed.identity.environmentId}/v\\d+-1$`));
     expect(task.environment).toMatchObject({ DATABASE_URL: db.url, DB_PASSWORD: "s3cret-value" });
     expect(task.environment.EB_MIGRATE_MODE).toBeUndefined();
     // Never registered a revision carrying the properties.
@@ -162,6 +162,44 @@ describe("runEcsRelease", () => {
     expect(lines).toContain("from the first leader");
     expect(started).toEqual([]);
     expect(bed.ecs.tasks().length).toBe(before);
+  });
+
+  test("a successor on another instance that finds no recorded task ARN gets the same task back, not a second one", async () => {
+    // The first leader died between RunTask and recording the ARN: its successor runs the same
+    // deployment from scratch. ECS answers a reused clientToken with other parameters with
+    // ConflictException, so the request must not name the instance.
+    const deployment = { key: "successor#1", versionLabel: "successor", deploymentId: "1", source: "test" };
+    const before = bed.ecs.tasks().length;
+    const first = await run(bed, { deployment, command: ["sh", "-c", "echo once"] });
+    const second = await run(bed, { deployment, identity: { ...bed.identity, instanceId: "i-0successor000000" }, command: ["sh", "-c", "echo once"] });
+    expect(second.result.taskArn).toBe(first.result.taskArn);
+    expect(bed.ecs.tasks().length).toBe(before + 1);
+    expect(second.result.exitCode).toBe(0);
+    // An identical request: ECS's plain idempotent answer, not the conflict path.
+    expect(second.records.some((r) => /already started/.test(r.msg))).toBe(false);
+  });
+
+  test("a reused clientToken with other parameters (ConflictException) is followed to the task it names", async () => {
+    const deployment = { key: "conflict#1", versionLabel: "conflict", deploymentId: "1", source: "test" };
+    const first = await run(bed, { deployment, command: ["sh", "-c", "echo first"] });
+    const before = bed.ecs.tasks().length;
+    // Changed settings between the two leaders (another command): same token, other parameters.
+    const second = await run(bed, { deployment, command: ["sh", "-c", "echo changed"] });
+    expect(second.result.taskArn).toBe(first.result.taskArn);
+    expect(bed.ecs.tasks().length).toBe(before);
+    expect(second.records.some((r) => /already started \(its clientToken is in use\)/.test(r.msg))).toBe(true);
+  });
+
+  test("the sandbox keeps RunTask client tokens per cluster, as ECS does: the same token in another cluster starts its own task", async () => {
+    await bed.clients.ecs.send(new CreateClusterCommand({ clusterName: "other" }));
+    const request = { taskDefinition: FAMILY, clientToken: "per-cluster-token", overrides: { containerOverrides: [{ name: "app", command: ["sh", "-c", "true"] }] } };
+    const here = await bed.clients.ecs.send(new RunTaskCommand({ ...request, cluster: CLUSTER }));
+    const again = await bed.clients.ecs.send(new RunTaskCommand({ ...request, cluster: CLUSTER }));
+    const there = await bed.clients.ecs.send(new RunTaskCommand({ ...request, cluster: "other" }));
+    expect(again.tasks![0]!.taskArn).toBe(here.tasks![0]!.taskArn);
+    expect(there.tasks![0]!.taskArn).not.toBe(here.tasks![0]!.taskArn);
+    const conflict = await bed.clients.ecs.send(new RunTaskCommand({ ...request, cluster: CLUSTER, startedBy: "someone-else" })).catch((e: unknown) => e);
+    expect(conflict).toMatchObject({ name: "ConflictException", resourceIds: [here.tasks![0]!.taskArn] });
   });
 
   test("overrides over ECS's 8192 characters are refused before RunTask", async () => {

@@ -75,11 +75,27 @@ interface Task {
   markStopped: () => void;
 }
 
+/** How long ECS remembers a RunTask client token. */
+export const CLIENT_TOKEN_TTL_MS = 24 * 3600 * 1000;
+
+/** JSON with object keys sorted: two requests with the same parameters in another order compare equal. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
 export function createEcsTasks(options: EcsTasksOptions): EcsTasks {
   const { arnBase, registry, faults, logs } = options;
   const delay = options.stateDelayMs;
   const tasks = new Map<string, Task>();
-  const byToken = new Map<string, Json>();
+  // RunTask client tokens per cluster ("Ensuring idempotency", ECS API reference): the same
+  // token with the same parameters answers the original result; with any other parameter
+  // changed, ConflictException whose resourceIds are the tasks of the first request; a token
+  // lives 24 hours. https://docs.aws.amazon.com/AmazonECS/latest/APIReference/ECS_Idempotency.html
+  const byToken = new Map<string, { parameters: string; response: Json; at: number }>();
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void) => {
     const t = setTimeout(() => {
@@ -215,8 +231,15 @@ export function createEcsTasks(options: EcsTasksOptions): EcsTasks {
 
   const runTask = (input: Json): Json => {
     const token = typeof input.clientToken === "string" ? input.clientToken : undefined;
-    if (token && byToken.has(token)) return byToken.get(token)!;
     const cluster = registry.clusterOf(input.cluster);
+    const tokenKey = `${cluster.clusterArn}\n${token}`;
+    const parameters = canonicalJson(Object.fromEntries(Object.entries(input).filter(([k]) => k !== "clientToken")));
+    const earlier = token === undefined ? undefined : byToken.get(tokenKey);
+    if (earlier && Date.now() - earlier.at < CLIENT_TOKEN_TTL_MS) {
+      if (earlier.parameters === parameters) return earlier.response;
+      const resourceIds = ((earlier.response.tasks ?? []) as Json[]).map((t) => String(t.taskArn));
+      throw new AwsError("ConflictException", "The RunTask request could not be processed due to conflicts. The provided clientToken is already in use with a different RunTask request.", 400, { resourceIds });
+    }
     const definition = registry.definitionOf(input.taskDefinition);
     if (typeof input.startedBy === "string" && !/^[A-Za-z0-9_/-]{1,128}$/.test(input.startedBy)) {
       throw new AwsError("InvalidParameterException", "startedBy: up to 128 letters, numbers, hyphens, forward slashes and underscores");
@@ -278,7 +301,7 @@ export function createEcsTasks(options: EcsTasksOptions): EcsTasks {
     tasks.set(task.taskArn, task);
     later(delay, () => advance(task));
     const response = { tasks: [describeTask(task)], failures: [] };
-    if (token) byToken.set(token, response);
+    if (token !== undefined) byToken.set(tokenKey, { parameters, response, at: Date.now() });
     return response;
   };
 
