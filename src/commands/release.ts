@@ -17,7 +17,6 @@ import type { Identity } from "../instance/types.js";
 import { leaderNotifier } from "../notify/notifier.js";
 import { resolveTarget } from "../ops/target.js";
 import { currentDeployment } from "../release/current-deployment.js";
-import type { ExecutionResult } from "../release/execution.js";
 import { ReleaseStore } from "../release/record.js";
 import { runRelease, type RunnerDeps } from "../release/runner.js";
 import { runThroughSsm } from "../ops/ssm-release.js";
@@ -88,16 +87,10 @@ export const releaseCommand: CommandSpec = {
       oldestInstance: () => Promise.reject(new Error("no fallback election from outside the environment")),
       ...(rerun ? { rerun } : {}),
       execute: async ({ record, existingTaskArn, fence, deadline, hooks }) => {
-        const fenced = new Promise<ExecutionResult>((resolve) =>
-          fence.signal.addEventListener("abort", () => resolve({ exitCode: null, outputTail: [], durationMs: 0, timedOut: false, detail: "lease lost" }), { once: true }),
-        );
         // RunTask's clientToken is per deployment (a crashed leader's successor gets its task
         // back); a re-run is a new attempt and needs its own task.
         const tokenDeployment = rerun && record ? { ...deployment, key: `${deployment.key}#rerun-${record.attempt}` } : deployment;
-        return await Promise.race([
-          runEcsRelease({ settings, clients, identity, deployment: tokenDeployment, command: containerCommand(settings.command), ...(existingTaskArn ? { existingTaskArn } : {}), clock: systemClock, log, signal: ctx.signal, deadline, hooks }),
-          fenced,
-        ]);
+        return await runEcsRelease({ settings, clients, identity, deployment: tokenDeployment, command: containerCommand(settings.command), ...(existingTaskArn ? { existingTaskArn } : {}), clock: systemClock, log, signal: ctx.signal, lost: fence.signal, deadline, hooks });
       },
       ...leaderNotifier(settings, { identity, deployment, log, redact, clients }),
     };

@@ -16,7 +16,6 @@ import { environmentProperties } from "../instance/eb-files.js";
 import { readDeploymentEnv } from "../instance/deployment-env.js";
 import { discoverDeployment, discoverIdentity, instanceMetadata } from "../instance/identity.js";
 import { planDbLock } from "../release/db-lock/plan.js";
-import type { ExecutionResult } from "../release/execution.js";
 import { leaderNotifier } from "../notify/notifier.js";
 import { runLocalCommand } from "../release/local-command.js";
 import { ReleaseStore } from "../release/record.js";
@@ -119,26 +118,21 @@ export const runCommand: CommandSpec = {
             return dbLock.annotate(await runLocalCommand({ ...local, argv: dbLock.argv, shell: false, hooks: dbLock.hooks(hooks, log.child({ role: "leader" })) }));
           }
           // A lost lease stops our wait, never the task: the new leader waits on the same task.
-          const fenced = new Promise<ExecutionResult>((resolve) =>
-            fence.signal.addEventListener("abort", () => resolve({ exitCode: null, outputTail: [], durationMs: 0, timedOut: false, detail: "lease lost" }), { once: true }),
-          );
-          return await Promise.race([
-            runEcsRelease({
-              settings,
-              clients,
-              identity,
-              deployment,
-              command: containerCommand(settings.command),
-              ...(existingTaskArn ? { existingTaskArn } : {}),
-              clock,
-              log,
-              signal: ctx.signal,
-              deadline,
-              hooks,
-              root,
-            }),
-            fenced,
-          ]);
+          return await runEcsRelease({
+            settings,
+            clients,
+            identity,
+            deployment,
+            command: containerCommand(settings.command),
+            ...(existingTaskArn ? { existingTaskArn } : {}),
+            clock,
+            log,
+            signal: ctx.signal,
+            lost: fence.signal,
+            deadline,
+            hooks,
+            root,
+          });
         },
       });
     } catch (error) {

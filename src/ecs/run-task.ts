@@ -35,6 +35,8 @@ export interface EcsReleaseInput {
   log: Logger;
   /** Aborted on SIGTERM/SIGINT (reason = the signal's name): the task is stopped. */
   signal: AbortSignal;
+  /** The lease's fence: once aborted this leader stops following the task and never stops it. */
+  lost?: AbortSignal;
   /** clock.now() after which the task is stopped and the result says timedOut. */
   deadline: number;
   hooks: ExecutionHooks;
@@ -52,7 +54,22 @@ export function containerCommand(command: ReleaseCommand): string[] {
   return command.shell ? ["sh", "-c", command.text] : command.argv;
 }
 
+/**
+ * The release as one ECS task. When `lost` fires (the lease's fence) this returns at once with
+ * "lease lost" while the wait behind it ends without StopTask: the task is the new leader's.
+ */
 export async function runEcsRelease(input: EcsReleaseInput): Promise<ExecutionResult> {
+  const lost = input.lost;
+  if (!lost) return await runTaskAndWait(input);
+  const lostResult = new Promise<ExecutionResult>((resolve) => {
+    const resolveLost = () => resolve({ exitCode: null, outputTail: [], durationMs: 0, timedOut: false, detail: "lease lost" });
+    if (lost.aborted) resolveLost();
+    else lost.addEventListener("abort", resolveLost, { once: true });
+  });
+  return await Promise.race([runTaskAndWait(input), lostResult]);
+}
+
+async function runTaskAndWait(input: EcsReleaseInput): Promise<ExecutionResult> {
   const { settings, clients, clock, log, hooks } = input;
   const started = clock.now();
   checkEcsSettings(settings);
@@ -112,7 +129,7 @@ export async function runEcsRelease(input: EcsReleaseInput): Promise<ExecutionRe
   if (!location) log.warn("the container does not use the awslogs driver with a stream prefix: its output cannot be shown", { container: container.name });
   const follower = location ? new LogFollower(clients.logs, location, onMessage, log, clock) : undefined;
 
-  const waiting = waitForTask({ ecs: clients.ecs, cluster, taskArn, clock, log, signal: input.signal, deadline: input.deadline });
+  const waiting = waitForTask({ ecs: clients.ecs, cluster, taskArn, clock, log, signal: input.signal, deadline: input.deadline, ...(input.lost ? { lost: input.lost } : {}) });
   const following = follower?.follow(waiting.then((o) => o.task.startedAt !== undefined));
   let outcome;
   try {

@@ -1,5 +1,7 @@
 // Waits for the task to stop (DescribeTasks with backoff capped at 10 s), bounded by the
-// deadline; on timeout or SIGTERM it stops the task (StopTask) and waits briefly for STOPPED.
+// deadline; on timeout or SIGTERM it stops the task (StopTask) and waits briefly for STOPPED —
+// unless the lease was lost first: then the task is the new leader's to wait on, and we only
+// stop following it.
 import { DescribeTasksCommand, StopTaskCommand, type ECSClient, type Task } from "@aws-sdk/client-ecs";
 import { describeError, ReleaseFailedError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
@@ -20,6 +22,8 @@ export interface WaitInput {
   log: Logger;
   signal: AbortSignal;
   deadline: number;
+  /** Aborted when this leader lost the lease: stop following, never StopTask (checked before every stop). */
+  lost?: AbortSignal;
 }
 
 export interface WaitOutcome {
@@ -27,6 +31,8 @@ export interface WaitOutcome {
   timedOut: boolean;
   /** The signal's name when we stopped the task because we were interrupted. */
   interrupted?: string;
+  /** The lease was lost: we stopped following; the task runs on for the new leader. */
+  abandoned?: boolean;
 }
 
 export async function waitForTask(input: WaitInput): Promise<WaitOutcome> {
@@ -50,11 +56,13 @@ export async function waitForTask(input: WaitInput): Promise<WaitOutcome> {
       log.info(`ECS task ${status}`, { taskArn: input.taskArn });
     }
     if (task?.lastStatus === "STOPPED") return { task, timedOut: false };
+    // Lost the lease: the task is the new leader's now — only the current leader may stop it.
+    if (input.lost?.aborted) return { task: task ?? { taskArn: input.taskArn }, timedOut: false, abandoned: true };
     if (input.signal.aborted) return stopAndWait(input, String(input.signal.reason ?? "aborted"));
     const remaining = input.deadline - clock.now();
     if (remaining <= 0) return stopAndWait(input, undefined);
     try {
-      await clock.sleep(Math.min(backoffDelay(poll, POLL_BASE_MS), remaining), input.signal);
+      await clock.sleep(Math.min(backoffDelay(poll, POLL_BASE_MS), remaining), input.lost ? AbortSignal.any([input.signal, input.lost]) : input.signal);
     } catch {
       // aborted: handled at the top of the next round, after one more look at the task
     }

@@ -142,6 +142,33 @@ describe("runEcsRelease", () => {
     expect(task.lastStatus).toBe("STOPPED");
   });
 
+  test("once the lease is lost, SIGTERM ends our wait but never the task: it runs to its own end for the new leader", async () => {
+    const lost = new AbortController();
+    const signal = new AbortController();
+    const { result } = await run(bed, {
+      command: ["sh", "-c", "sleep 2; echo finished"],
+      signal: signal.signal,
+      lost: lost.signal,
+      hooks: {
+        onLine: () => {},
+        onTaskStarted: async () => {
+          // The fenced ex-leader gets SIGTERM (EB's command timeout) right after losing the lease.
+          lost.abort("lease lost");
+          signal.abort("SIGTERM");
+        },
+      },
+    });
+    expect(result.detail).toBe("lease lost");
+    const arn = bed.ecs.tasks().at(-1)!.taskArn;
+    let task = bed.ecs.tasks().find((t) => t.taskArn === arn)!;
+    for (let n = 0; n < 200 && task.lastStatus !== "STOPPED"; n++) {
+      await new Promise((r) => setTimeout(r, 100));
+      task = bed.ecs.tasks().find((t) => t.taskArn === arn)!;
+    }
+    // Stopped by StopTask, the shell would have died of SIGTERM (exit 143), not exited 0.
+    expect(task).toMatchObject({ lastStatus: "STOPPED", exitCode: 0 });
+  });
+
   test("a task that never leaves PENDING is stopped at the deadline, with no exit code", async () => {
     bed.ecs.injectStuckPending(1);
     const { result } = await run(bed, { timeoutMs: 1_500 });
