@@ -340,10 +340,8 @@ function holderLeavesService(ctx: RunContext, hook: "hook" | "no hook", leave: (
     { instances: 3, sleepSeconds: 12, leaseSeconds: 8 },
     async (h) => {
       if (hook === "hook") h.sandbox.putTerminationHook({ heartbeatTimeoutSeconds: 300 });
-      const running = await waitRunning(h);
+      const running = await leaderMidCommand(h, ctx, 1000);
       if (!running) return;
-      await h.waitForMarker((m) => m.kind === "start" && m.instance === running.proc.id, 15_000);
-      await sleep(Math.floor(ctx.random() * 1000));
       await leave(h, running.proc.id);
       if (!paused) return;
       running.proc.child.kill("SIGSTOP");
@@ -362,11 +360,17 @@ function holderLeavesService(ctx: RunContext, hook: "hook" | "no hook", leave: (
 
 /** The leader's node process alone dies (SIGKILL) once its command really started. */
 async function killLeaderRunner(h: Harness, ctx: RunContext, withinMs: number): Promise<void> {
+  const running = await leaderMidCommand(h, ctx, withinMs);
+  if (running) h.killProcess(running.proc);
+}
+
+/** The leader once its command really started (its marker line), then a random 0–`withinMs` later. */
+async function leaderMidCommand(h: Harness, ctx: RunContext, withinMs: number): ReturnType<typeof waitRunning> {
   const running = await waitRunning(h);
-  if (!running) return;
+  if (!running) return undefined;
   await h.waitForMarker((m) => m.kind === "start" && m.instance === running.proc.id, 15_000);
   await sleep(Math.floor(ctx.random() * withinMs));
-  h.killProcess(running.proc);
+  return running;
 }
 
 /** Some instance logged an output line cut to the cap (`…[truncated N bytes]`). */
