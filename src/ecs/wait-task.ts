@@ -39,6 +39,8 @@ export async function waitForTask(input: WaitInput): Promise<WaitOutcome> {
   const { clock, log } = input;
   let status: string | undefined;
   let errors = 0;
+  // A poll's sleep ends at SIGTERM and at a lost lease alike (one combined signal for the whole wait).
+  const sleepSignal = input.lost ? AbortSignal.any([input.signal, input.lost]) : input.signal;
   for (let poll = 0; ; poll++) {
     let task: Task | undefined;
     try {
@@ -62,7 +64,7 @@ export async function waitForTask(input: WaitInput): Promise<WaitOutcome> {
     const remaining = input.deadline - clock.now();
     if (remaining <= 0) return stopAndWait(input, undefined);
     try {
-      await clock.sleep(Math.min(backoffDelay(poll, POLL_BASE_MS), remaining), input.lost ? AbortSignal.any([input.signal, input.lost]) : input.signal);
+      await clock.sleep(Math.min(backoffDelay(poll, POLL_BASE_MS), remaining), sleepSignal);
     } catch {
       // aborted: handled at the top of the next round, after one more look at the task
     }
