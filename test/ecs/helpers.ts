@@ -16,6 +16,17 @@ export const CLUSTER = "release";
 export const FAMILY = "web";
 export const LOG_GROUP = "/ecs/web";
 
+/** The environment properties of an ecs-mode fleet whose task runs `command` through sh. */
+export function ecsModeProperties(command: string): Record<string, string> {
+  return {
+    EB_MIGRATE_MODE: "ecs",
+    EB_MIGRATE_ECS_CLUSTER: CLUSTER,
+    EB_MIGRATE_ECS_TASK_DEFINITION: FAMILY,
+    EB_MIGRATE_SHELL: "true",
+    EB_MIGRATE_COMMAND: command,
+  };
+}
+
 export interface EcsBed {
   sandbox: Sandbox;
   ecs: EcsService;

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { copyDjangoApp, countSeedRows, djangoEnv, DJANGO_PYTHON, duplicateMigrationRows } from "../support/django.js";
 import { describeRuns, startInstance, type RunningInstance } from "../support/fleet.js";
 import { createDatabase, type TestDatabase } from "../support/postgres.js";
-import { CLUSTER, FAMILY, startEcsBed, type EcsBed } from "./helpers.js";
+import { ecsModeProperties, startEcsBed, type EcsBed } from "./helpers.js";
 
 let bed: EcsBed | undefined;
 let db: TestDatabase | undefined;
@@ -22,11 +22,7 @@ afterEach(async () => {
 async function setUp(command: string, extra: Record<string, string> = {}) {
   bed = await startEcsBed(
     {
-      EB_MIGRATE_MODE: "ecs",
-      EB_MIGRATE_ECS_CLUSTER: CLUSTER,
-      EB_MIGRATE_ECS_TASK_DEFINITION: FAMILY,
-      EB_MIGRATE_SHELL: "true",
-      EB_MIGRATE_COMMAND: command,
+      ...ecsModeProperties(command),
       EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "90",
       ...extra,
     },

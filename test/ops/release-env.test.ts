@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { laptopEnv, runCli, BUNDLE, DEV_BUNDLE } from "../support/cli.js";
 import { describeRuns, startInstance } from "../support/fleet.js";
-import { CLUSTER, FAMILY, startEcsBed, type EcsBed } from "../ecs/helpers.js";
+import { ecsModeProperties, startEcsBed, type EcsBed } from "../ecs/helpers.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { perTestResources } from "../support/resources.js";
 
@@ -23,11 +23,7 @@ afterEach(async () => {
 async function setUp(command: string, extra: Record<string, string> = {}) {
   bed = await startEcsBed(
     {
-      EB_MIGRATE_MODE: "ecs",
-      EB_MIGRATE_ECS_CLUSTER: CLUSTER,
-      EB_MIGRATE_ECS_TASK_DEFINITION: FAMILY,
-      EB_MIGRATE_SHELL: "true",
-      EB_MIGRATE_COMMAND: command,
+      ...ecsModeProperties(command),
       EB_MIGRATE_LEASE_SECONDS: "5",
       EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "60",
       ...extra,
