@@ -75,3 +75,6 @@ for (const name of ["bench", "chaos"]) {
   const entry = `src/${name}/main.ts`;
   if (existsSync(entry)) await build({ ...dev, entryPoints: [entry], outfile: `dist/${name}.cjs` });
 }
+// The start-up bench's yardstick: the skip path's floor (src/bench/floor-probe.ts), built like
+// the instance bundle (minified, one file) so it starts as a shipped program would.
+if (existsSync("src/bench/floor-probe.ts")) await build({ ...common, banner: undefined, plugins: [], entryPoints: ["src/bench/floor-probe.ts"], outfile: "dist/floor-probe.cjs", minify: true });
