@@ -25,6 +25,10 @@ const common = {
   platform: "node",
   target: "node20",
   format: "cjs",
+  // An `import()` left in a CommonJS bundle goes through Node's ESM loader, which starts up on
+  // first use (~20 ms on Node 20): the SDK's HTTP handler imports node:http that way for every
+  // http:// endpoint. As require() it is a plain built-in load.
+  supported: { "dynamic-import": false },
   mainFields: ["module", "main"],
   legalComments: "none",
   define: { __EB_MIGRATE_VERSION__: JSON.stringify(pkg.version) },
