@@ -80,7 +80,7 @@ export const runCommand: CommandSpec = {
       const deployment = await discoverDeployment(root);
       log.info(`release ${deployment.key} of ${identity.environmentName} (${identity.environmentId}), ${settings.mode} mode`, { state: "start" });
       const argv = await resolveCommand(settings, ctx.env, root);
-      // ecs mode: the ECS flow wraps its container command itself (dbLockedArgv).
+      // ecs mode: the ECS flow wraps its container command itself (src/ecs/db-lock.ts).
       const dbLock =
         settings.mode === "local"
           ? await planDbLock(settings, argv, { environment: identity.environmentName, instance: identity.instanceId, deployment: deployment.key }, () => choosePython(ctx.env, root))

@@ -6,7 +6,11 @@ import { ConfigError } from "../cli/errors.js";
 /** "A total of 8192 characters are allowed for overrides. This limit includes the JSON formatting characters of the override structure." (RunTask) */
 export const MAX_OVERRIDES_CHARACTERS = 8192;
 
-export function buildOverrides(containerName: string, command: string[], properties: Record<string, string>): TaskOverride {
+/**
+ * `dbLockCharacters`: the share of the command that is the database lock's launcher (db-lock.ts
+ * lockShare), named in the message when the whole is too big.
+ */
+export function buildOverrides(containerName: string, command: string[], properties: Record<string, string>, dbLockCharacters?: number): TaskOverride {
   const overrides: TaskOverride = {
     containerOverrides: [
       {
@@ -16,11 +20,11 @@ export function buildOverrides(containerName: string, command: string[], propert
       },
     ],
   };
-  checkOverridesSize(overrides, properties);
+  checkOverridesSize(overrides, properties, dbLockCharacters);
   return overrides;
 }
 
-export function checkOverridesSize(overrides: TaskOverride, properties: Record<string, string>): void {
+export function checkOverridesSize(overrides: TaskOverride, properties: Record<string, string>, dbLockCharacters?: number): void {
   const size = JSON.stringify(overrides).length;
   if (size <= MAX_OVERRIDES_CHARACTERS) return;
   const largest = Object.entries(properties)
@@ -29,8 +33,10 @@ export function checkOverridesSize(overrides: TaskOverride, properties: Record<s
     .slice(0, 3)
     .map((p) => `${p.name} (${p.size})`)
     .join(", ");
+  const lock = dbLockCharacters === undefined ? "" : `, ${dbLockCharacters} of them the database lock's launcher (EB_MIGRATE_DB_LOCK)`;
+  const lockFix = dbLockCharacters === undefined ? "" : `, or set EB_MIGRATE_DB_LOCK=off to run the command without the database lock (nothing then keeps migrations of environments sharing the database apart)`;
   throw new ConfigError(
-    `the ECS container overrides (the command and ${Object.keys(properties).length} environment properties) are ${size} characters; RunTask allows ${MAX_OVERRIDES_CHARACTERS}` +
-      `${largest ? `. Largest: ${largest}` : ""}. Move big values into the task definition's secrets (Secrets Manager / SSM) or shorten them`,
+    `the ECS container overrides (the command and ${Object.keys(properties).length} environment properties) are ${size} characters${lock}; RunTask allows ${MAX_OVERRIDES_CHARACTERS}` +
+      `${largest ? `. Largest: ${largest}` : ""}. Move big values into the task definition's secrets (Secrets Manager / SSM) or shorten them${lockFix}`,
   );
 }

@@ -12,6 +12,7 @@ import { Tail } from "../release/output-tail.js";
 import { createRedactor } from "../release/redact.js";
 import type { Clock } from "../runtime/clock.js";
 import { ecsCallError } from "./aws-errors.js";
+import { lockShare, planTaskDbLock } from "./db-lock.js";
 import { DEFAULT_AGENT_URL, discoverEcsTarget } from "./discovery.js";
 import { readEnvironmentProperties } from "./environment.js";
 import { LogFollower } from "./log-follower.js";
@@ -27,7 +28,7 @@ export interface EcsReleaseInput {
   clients: AwsClients;
   identity: Identity;
   deployment: Deployment;
-  /** The container's command override (containerCommand). */
+  /** The container's command override (containerCommand); run under the database lock as EB_MIGRATE_DB_LOCK decides (db-lock.ts). */
   command: string[];
   /** From the release record: a previous leader's task to wait on instead of starting one. */
   existingTaskArn?: string;
@@ -70,9 +71,12 @@ export async function runEcsRelease(input: EcsReleaseInput): Promise<ExecutionRe
 }
 
 async function runTaskAndWait(input: EcsReleaseInput): Promise<ExecutionResult> {
-  const { settings, clients, clock, log, hooks } = input;
+  const { settings, clients, clock, log } = input;
   const started = clock.now();
   checkEcsSettings(settings);
+  // Planned in the takeover case too: the previous leader's task prints the same marker lines.
+  const dbLock = await planTaskDbLock(settings, input.command, input.identity, input.deployment);
+  const hooks = dbLock ? dbLock.hooks(input.hooks, log.child({ role: "leader" })) : input.hooks;
 
   const properties = await readEnvironmentProperties(clients.elasticBeanstalk, input.identity);
   const redact = createRedactor(properties);
@@ -101,7 +105,7 @@ async function runTaskAndWait(input: EcsReleaseInput): Promise<ExecutionResult> 
     if (resolved.definition.networkMode === "awsvpc" && settings.ecs.subnets.length === 0) {
       throw new ConfigError(`${definitionArn} uses awsvpc networking: set EB_MIGRATE_ECS_SUBNETS (and EB_MIGRATE_ECS_SECURITY_GROUPS)`);
     }
-    const overrides = buildOverrides(container.name, input.command, properties);
+    const overrides = dbLock ? buildOverrides(container.name, dbLock.argv, properties, lockShare(input.command, dbLock.argv)) : buildOverrides(container.name, input.command, properties);
     log.info("starting the release as an ECS task", {
       cluster,
       taskDefinition: definitionArn,
@@ -141,7 +145,7 @@ async function runTaskAndWait(input: EcsReleaseInput): Promise<ExecutionResult> 
   const chosen = outcome.task.containers?.find((c) => c.name === container.name);
   const exitCode = chosen?.exitCode ?? null;
   const detail = [describeStop(outcome.task, container.name, exitCode), follower?.errorSummary() && `log errors: ${follower.errorSummary()}`].filter(Boolean).join("; ");
-  return {
+  const result: ExecutionResult = {
     exitCode,
     outputTail: tail.get(),
     durationMs: Math.round(clock.now() - started),
@@ -150,6 +154,7 @@ async function runTaskAndWait(input: EcsReleaseInput): Promise<ExecutionResult> 
     ...(detail ? { detail } : {}),
     taskArn,
   };
+  return dbLock ? dbLock.annotate(result) : result;
 }
 
 /** "arn:aws:ecs:region:account:task/cluster/id" → "cluster" (old-style ARNs have no cluster: "default"). */

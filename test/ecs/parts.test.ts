@@ -8,6 +8,7 @@ import { describe, expect, test } from "vitest";
 import { ConfigError } from "../../src/cli/errors.js";
 import { createLogger, memorySink } from "../../src/cli/log.js";
 import { resolveSettings } from "../../src/config/settings.js";
+import { CONTAINER_PYTHON, lockShare, planTaskDbLock } from "../../src/ecs/db-lock.js";
 import { discoverEcsTarget } from "../../src/ecs/discovery.js";
 import { buildOverrides, MAX_OVERRIDES_CHARACTERS } from "../../src/ecs/overrides.js";
 import { containerCommand } from "../../src/ecs/run-task.js";
@@ -15,6 +16,7 @@ import { checkEcsSettings } from "../../src/ecs/settings-check.js";
 import { clientToken, isRetryableFailure, startedBy } from "../../src/ecs/start-task.js";
 import { describeStop } from "../../src/ecs/stop-detail.js";
 import { chooseContainer, logLocation } from "../../src/ecs/task-definition.js";
+import { COMPACT_LAUNCHER_SOURCE } from "../../src/release/db-lock/launcher.js";
 
 const identity = { instanceId: "i-0abc", region: "us-east-1", environmentName: "prod", environmentId: "e-123" };
 
@@ -44,6 +46,42 @@ describe("overrides", () => {
     })();
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toMatch(/8193 characters; RunTask allows 8192.*BIG/);
+  });
+});
+
+describe("the database lock in the task", () => {
+  const deployment = { key: "v7#1" };
+  const plan = (env: Record<string, string>) => {
+    const settings = resolveSettings({ EB_MIGRATE_MODE: "ecs", ...env });
+    return planTaskDbLock(settings, containerCommand(settings.command), identity, deployment);
+  };
+
+  test("auto: `<python> manage.py migrate` runs in-process with its own python, the holder named after the task", async () => {
+    const p = await plan({ EB_MIGRATE_COMMAND: "python3 manage.py migrate --noinput" });
+    expect(p?.argv).toEqual(["python3", "-c", COMPACT_LAUNCHER_SOURCE, "migrate", "default", "eb-migrate prod ecs-task v7#1", "manage.py", "migrate", "--noinput"]);
+  });
+
+  test("on: any other command (shell mode: the container's sh -c) as the holder's child, with the image's `python`", async () => {
+    const p = await plan({ EB_MIGRATE_DB_LOCK: "on", EB_MIGRATE_SHELL: "true", EB_MIGRATE_COMMAND: "./release.sh && echo done", EB_MIGRATE_DB_ALIAS: "direct" });
+    expect(CONTAINER_PYTHON).toBe("python");
+    expect(p?.argv).toEqual([CONTAINER_PYTHON, "-c", COMPACT_LAUNCHER_SOURCE, "exec", "direct", "eb-migrate prod ecs-task v7#1", "sh", "-c", "./release.sh && echo done"]);
+  });
+
+  test.each([[{ EB_MIGRATE_SHELL: "true", EB_MIGRATE_COMMAND: "python manage.py migrate" }], [{ EB_MIGRATE_COMMAND: "./release.sh" }], [{ EB_MIGRATE_DB_LOCK: "off" }]])("no lock for %j", async (env) => {
+    expect(await plan(env)).toBeUndefined();
+  });
+
+  test("overrides too big with the launcher name its share and EB_MIGRATE_DB_LOCK=off", async () => {
+    const command = ["python", "manage.py", "migrate"];
+    const locked = (await plan({}))!.argv;
+    const share = lockShare(command, locked);
+    expect(share).toBe(JSON.stringify(locked).length - JSON.stringify(command).length);
+    const base = JSON.stringify(buildOverrides("app", command, { BIG: "" })).length;
+    const properties = { BIG: "v".repeat(MAX_OVERRIDES_CHARACTERS - base) };
+    expect(() => buildOverrides("app", command, properties)).not.toThrow();
+    expect(() => buildOverrides("app", locked, properties, share)).toThrow(
+      new RegExp(`are ${MAX_OVERRIDES_CHARACTERS + share} characters, ${share} of them the database lock's launcher \\(EB_MIGRATE_DB_LOCK\\); RunTask allows 8192\\. Largest: BIG .*secrets.*or set EB_MIGRATE_DB_LOCK=off`),
+    );
   });
 });
 

@@ -7,6 +7,7 @@ import { CreateClusterCommand, DescribeTaskDefinitionCommand, DescribeTasksComma
 import { GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { ConfigError, ReleaseFailedError } from "../../src/cli/errors.js";
+import { MARKER_PREFIX, PG_ADVISORY_LOCK_KEY } from "../../src/release/db-lock/launcher.js";
 import { copyDjangoApp, countSeedRows, DJANGO_PYTHON, duplicateMigrationRows } from "../support/django.js";
 import { createDatabase, type TestDatabase } from "../support/postgres.js";
 import { CLUSTER, FAMILY, LOG_GROUP, run, startEcsBed, type EcsBed } from "./helpers.js";
@@ -51,7 +52,10 @@ describe("runEcsRelease", () => {
     expect(await countSeedRows(db)).toBe(1);
     expect(await duplicateMigrationRows(db)).toEqual([]);
     expect(lines.some((l) => /Applying shop\.0002_seed\.\.\. OK/.test(l))).toBe(true);
-    expect(result.outputTail).toEqual(lines.slice(-50));
+    // Under the database lock: its marker line is a log line, kept in the tail, and the result's report.
+    expect(result.outputTail).toEqual([expect.stringContaining(`${MARKER_PREFIX}{"event": "acquired"`), ...lines.slice(-49)]);
+    expect(records.map((r) => r.msg)).toContain(`took the database lock (PostgreSQL advisory lock ${PG_ADVISORY_LOCK_KEY})`);
+    expect(result.dbLock).toEqual({ lock: `PostgreSQL advisory lock ${PG_ADVISORY_LOCK_KEY}`, acquired: true, waitedMs: 0 });
 
     expect(started).toHaveLength(1);
     expect(started[0]!.arn).toBe(result.taskArn);

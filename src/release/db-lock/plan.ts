@@ -3,7 +3,7 @@
 import type { Logger } from "../../cli/log.js";
 import type { Settings } from "../../config/settings.js";
 import type { ExecutionHooks, ExecutionResult } from "../execution.js";
-import { dbLockedArgv, isDjangoMigrate, type LockContext } from "./launcher.js";
+import { dbLockedArgv, isDjangoMigrate, LAUNCHER_SOURCE, type LockContext } from "./launcher.js";
 import { DbLockWatch } from "./watch.js";
 
 export interface DbLockPlan {
@@ -18,7 +18,9 @@ export interface DbLockPlan {
 /**
  * auto: only an argv `<python> manage.py migrate …` (isDjangoMigrate) — the default command
  * and its usual hand-written forms; on: any command, run by the lock holder as its child with
- * the default command's python (`python`, which needs the app's Django); off: none.
+ * the default command's python (`python`, which needs the app's Django); off: none. The one
+ * decision for both modes: local mode runs the argv itself, ecs mode sends it as the task's
+ * command (src/ecs/db-lock.ts, with the compact launcher source).
  */
 export async function planDbLock(
   settings: Pick<Settings, "dbLock" | "dbAlias">,
@@ -26,12 +28,13 @@ export async function planDbLock(
   argv: string[],
   context: Omit<LockContext, "alias">,
   defaultPython: () => Promise<string>,
+  launcherSource = LAUNCHER_SOURCE,
 ): Promise<DbLockPlan | undefined> {
   if (settings.dbLock === "off") return undefined;
   const migrate = isDjangoMigrate(argv);
   if (!migrate && settings.dbLock === "auto") return undefined;
   const lockContext = { ...context, alias: settings.dbAlias };
-  const locked = migrate ? dbLockedArgv(argv[0]!, argv, lockContext, true) : dbLockedArgv(await defaultPython(), argv, lockContext, false);
+  const locked = migrate ? dbLockedArgv(argv[0]!, argv, lockContext, true, launcherSource) : dbLockedArgv(await defaultPython(), argv, lockContext, false, launcherSource);
   const watch = new DbLockWatch();
   return {
     argv: locked,

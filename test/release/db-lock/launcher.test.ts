@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LAUNCHER_BYTES, LAUNCHER_SOURCE, MARKER_PREFIX, PG_ADVISORY_LOCK_KEY, dbLockedArgv, isDjangoMigrate } from "../../../src/release/db-lock/launcher.js";
+import { COMPACT_LAUNCHER_SOURCE, LAUNCHER_BYTES, LAUNCHER_SOURCE, MARKER_PREFIX, PG_ADVISORY_LOCK_KEY, dbLockedArgv, isDjangoMigrate } from "../../../src/release/db-lock/launcher.js";
 import { DbLockWatch, type LockEvent } from "../../../src/release/db-lock/watch.js";
 import { DJANGO_PYTHON, copyDjangoApp, countSeedRows, djangoEnv, duplicateMigrationRows } from "../../support/django.js";
 import { createDatabase, postgresServer, type TestDatabase } from "../../support/postgres.js";
@@ -203,6 +203,22 @@ describe("dbLockedArgv", () => {
     expect(argv.slice(3)).toEqual(["migrate", "default", "eb-migrate shop-web i-0aaa v1#1", "manage.py", "migrate", "--noinput"]);
     expect(argv[2]).toContain(MARKER_PREFIX);
     expect(LAUNCHER_BYTES).toBeLessThan(4096);
+  });
+
+  it("has a compact form for ECS overrides: the same source, compressed, with nothing to JSON-escape", () => {
+    const [, loader, encoded] = /^(import base64,zlib;exec\(zlib\.decompress\(base64\.b64decode\(')([A-Za-z0-9+/=]+)('\)\)\))$/.exec(COMPACT_LAUNCHER_SOURCE) ?? [];
+    expect(loader).toBeDefined();
+    const decoded = spawnSync(DJANGO_PYTHON, ["-c", "import base64, sys, zlib; sys.stdout.write(zlib.decompress(base64.b64decode(sys.stdin.read())).decode())"], { input: encoded, encoding: "utf8" });
+    expect(decoded.stdout, decoded.stderr).toBe(LAUNCHER_SOURCE);
+    expect(JSON.stringify(COMPACT_LAUNCHER_SOURCE).length).toBe(COMPACT_LAUNCHER_SOURCE.length + 2);
+    expect(COMPACT_LAUNCHER_SOURCE.length).toBeLessThan(2700);
+    const argv = dbLockedArgv(DJANGO_PYTHON, ["/bin/sh", "-c", 'echo "child of $0"', "launched"], CONTEXT, false, COMPACT_LAUNCHER_SOURCE);
+    expect(argv.slice(0, 3)).toEqual([DJANGO_PYTHON, "-c", COMPACT_LAUNCHER_SOURCE]);
+    // It runs as the launcher does: sys.argv is the same under exec.
+    const run = spawnSync(argv[0]!, argv.slice(1), { cwd: appDir, env: { ...process.env, DATABASE_URL: "dummy://" }, encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toBe("child of launched\n");
+    expect(run.stderr).toContain(`${MARKER_PREFIX}{"event": "no-lock"`);
   });
 
   it("is Python 3.6 syntax (the oldest python the launcher promises to run on)", () => {
