@@ -9,7 +9,7 @@ import { policyDocument, policyGroups } from "../scaffold/policy.js";
 export const policyCommand: CommandSpec = {
   name: "policy",
   summary: "Print the IAM policy the instance role needs (least privilege), or with --deployer what `eb deploy` needs for the ebextension's resources",
-  usage: "eb-migrate policy [--deployer [--role NAME]] [--table T] [--mode local|ecs] [--json] [--region R] [--account ID] [--environment NAME] [--ecs-task-definition F] [--log-group G] [--notify TARGETS]",
+  usage: "eb-migrate policy [--deployer [--role NAME]] [--table T] [--mode local|ecs] [--json] [--region R] [--account ID] [--environment NAME] [--ecs-task-definition F] [--ecs-image IMAGE] [--log-group G] [--notify TARGETS]",
   options: {
     deployer: { type: "boolean" },
     role: { type: "string" },
@@ -20,6 +20,7 @@ export const policyCommand: CommandSpec = {
     account: { type: "string" },
     environment: { type: "string" },
     "ecs-task-definition": { type: "string" },
+    "ecs-image": { type: "string" },
     "log-group": { type: "string" },
     notify: { type: "string" },
   },
@@ -33,13 +34,14 @@ export const policyCommand: CommandSpec = {
     account: "Narrow ARNs to this account id (default: *).",
     environment: "Narrow the Elastic Beanstalk reads to this environment name (default: *).",
     "ecs-task-definition": "ecs mode: narrow RunTask to this task definition's family.",
+    "ecs-image": "ecs mode: EB_MIGRATE_ECS_IMAGE's value; when given (default: EB_MIGRATE_ECS_IMAGE) the policy lets the leader register a revision per image.",
     "log-group": "ecs mode: narrow GetLogEvents to this log group.",
     notify: "EB_MIGRATE_NOTIFY's targets: their SNS topics get sns:Publish (default: EB_MIGRATE_NOTIFY).",
   },
   async run(ctx, args) {
     const str = (name: string) => (typeof args.values[name] === "string" ? (args.values[name] as string) : undefined);
     // Table, mode and task definition come from the same settings the runner uses.
-    const settings = resolveSettings(ctx.env, { table: str("table"), mode: str("mode"), "ecs-task-definition": str("ecs-task-definition"), notify: str("notify") });
+    const settings = resolveSettings(ctx.env, { table: str("table"), mode: str("mode"), "ecs-task-definition": str("ecs-task-definition"), "ecs-image": str("ecs-image"), notify: str("notify") });
     const region = str("region") ?? envRegion(ctx.env);
     if (args.values.deployer === true) return deployer(ctx.stdout, { region, account: str("account"), role: str("role") }, args.values.json === true);
     const document = policyDocument({
@@ -48,7 +50,7 @@ export const policyCommand: CommandSpec = {
       region,
       account: str("account"),
       environmentName: str("environment"),
-      ecs: { taskDefinition: settings.ecs.taskDefinition, logGroup: str("log-group") },
+      ecs: { taskDefinition: settings.ecs.taskDefinition, logGroup: str("log-group"), image: settings.ecs.image !== undefined },
       notify: settings.notify.targets,
     });
     const json = `${JSON.stringify(document, null, 2)}\n`;
@@ -56,7 +58,7 @@ export const policyCommand: CommandSpec = {
       ctx.stdout.write(json);
       return ExitCode.ok;
     }
-    const used = policyGroups(settings.mode, settings.notify.targets);
+    const used = policyGroups(settings.mode, settings.notify.targets, { image: settings.ecs.image !== undefined });
     const lines = [
       `IAM policy for the Elastic Beanstalk instance role (mode ${settings.mode}, table ${settings.table}).`,
       "",

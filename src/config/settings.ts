@@ -8,6 +8,7 @@ import { NOTIFY_ALLOWED, parseNotifyTargets, publicNotifyValue, webhookSecrets, 
 import { defaultKillGraceMs, fenceFits, fenceMarginMs, minimumFenceAfterMs, minimumLeaseSeconds } from "../election/fence.js";
 import { commandSecrets, createRedactor, redactCommand, type Redactor } from "../release/redact.js";
 import { truncateBytes } from "../runtime/truncate.js";
+import { IMAGE_ALLOWED, templateProblem } from "../ecs/image-reference.js";
 
 export const DEFAULT_COMMAND = "python manage.py migrate --noinput";
 export const DEFAULT_TABLE = "eb-migrate";
@@ -57,6 +58,8 @@ export interface Settings {
   ecs: {
     cluster?: string;
     taskDefinition?: string;
+    /** EB_MIGRATE_ECS_IMAGE: the image template ({version_label}, {deployment_id}, {environment}). */
+    image?: string;
     container?: string;
     subnets: string[];
     securityGroups: string[];
@@ -185,7 +188,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: "LOG_FORMAT", flag: "log-format", default: "text", allowed: "text or json", description: "Log lines as text or as JSON lines.", parse: oneOf("text", "json") },
   { name: "DEBUG", flag: "debug", default: "false", allowed: "true or false", description: "Also log every decision and AWS call.", parse: bool },
   { name: "ECS_CLUSTER", flag: "ecs-cluster", default: undefined, allowed: "a cluster name or ARN", description: "ecs mode: the cluster to run the task in.", parse: nonEmpty },
-  { name: "ECS_TASK_DEFINITION", flag: "ecs-task-definition", default: undefined, allowed: "family, family:revision or an ARN", description: "ecs mode: the task definition (never re-registered by eb-migrate).", parse: nonEmpty },
+  { name: "ECS_TASK_DEFINITION", flag: "ecs-task-definition", default: undefined, allowed: "family, family:revision or an ARN", description: "ecs mode: the task definition (eb-migrate registers a revision of it only with EB_MIGRATE_ECS_IMAGE).", parse: nonEmpty },
+  { name: "ECS_IMAGE", flag: "ecs-image", default: undefined, allowed: IMAGE_ALLOWED, description: "ecs mode: the image the task runs for this deployment. When the container's image differs, the leader registers a revision of the family that differs only in that image (never in environment or secrets).", parse: (raw) => { const problem = templateProblem(raw); return problem ? new Invalid(problem) : raw.trim(); } },
   { name: "ECS_CONTAINER", flag: "ecs-container", default: undefined, allowed: "a container name", description: "ecs mode: the container that runs the command (default: the essential one).", parse: nonEmpty },
   { name: "ECS_SUBNETS", flag: "ecs-subnets", default: "", allowed: "comma-separated subnet-… ids", description: "ecs mode (awsvpc): subnets for the task.", parse: list(/^subnet-[0-9a-zA-Z]+$/) },
   { name: "ECS_SECURITY_GROUPS", flag: "ecs-security-groups", default: "", allowed: "comma-separated sg-… ids", description: "ecs mode (awsvpc): security groups for the task.", parse: list(/^sg-[0-9a-zA-Z]+$/) },
@@ -262,6 +266,7 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: FlagValues = {}):
     ecs: {
       cluster: get<string | undefined>("ECS_CLUSTER"),
       taskDefinition: get<string | undefined>("ECS_TASK_DEFINITION"),
+      image: get<string | undefined>("ECS_IMAGE"),
       container: get<string | undefined>("ECS_CONTAINER"),
       subnets: get<string[]>("ECS_SUBNETS"),
       securityGroups: get<string[]>("ECS_SECURITY_GROUPS"),

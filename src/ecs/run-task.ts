@@ -1,5 +1,6 @@
 // ecs mode: the elected leader runs the release command as one ECS task — resolve the task
-// definition, RunTask (overrides only, never a new revision), record the ARN, wait while
+// definition (with EB_MIGRATE_ECS_IMAGE: the revision running this deployment's image,
+// deployment-image.ts), RunTask (the properties as overrides only), record the ARN, wait while
 // following the task's logs, and report the chosen container's exit code.
 import type { ContainerDefinition, Task } from "@aws-sdk/client-ecs";
 import type { AwsClients } from "../aws/clients.js";
@@ -13,6 +14,7 @@ import { createRedactor } from "../release/redact.js";
 import type { Clock } from "../runtime/clock.js";
 import { ecsCallError } from "./aws-errors.js";
 import { lockShare, planTaskDbLock } from "./db-lock.js";
+import { deploymentRevision } from "./deployment-image.js";
 import { DEFAULT_AGENT_URL, discoverEcsTarget } from "./discovery.js";
 import { readEnvironmentProperties } from "./environment.js";
 import { LogFollower } from "./log-follower.js";
@@ -99,7 +101,7 @@ async function runTaskAndWait(input: EcsReleaseInput): Promise<ExecutionResult> 
       log,
     });
     cluster = target.cluster;
-    const resolved = await resolveTaskDefinition(clients.ecs, target.taskDefinition, settings.ecs.container);
+    const resolved = await deploymentRevision({ ecs: clients.ecs, settings, identity: input.identity, deployment: input.deployment, taskDefinition: target.taskDefinition, log });
     container = resolved.container;
     const definitionArn = resolved.definition.taskDefinitionArn ?? target.taskDefinition;
     if (resolved.definition.networkMode === "awsvpc" && settings.ecs.subnets.length === 0) {

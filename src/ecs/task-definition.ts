@@ -1,23 +1,29 @@
-// The task definition to run (DescribeTaskDefinition, never registered) and the container in
-// it that runs the command: EB_MIGRATE_ECS_CONTAINER, else the one essential container.
-import { DescribeTaskDefinitionCommand, type ContainerDefinition, type ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
+// The task definition to run (DescribeTaskDefinition; a revision is registered only for
+// EB_MIGRATE_ECS_IMAGE, see deployment-image.ts) and the container in it that runs the command:
+// EB_MIGRATE_ECS_CONTAINER, else the one essential container.
+import { DescribeTaskDefinitionCommand, type ContainerDefinition, type ECSClient, type Tag, type TaskDefinition } from "@aws-sdk/client-ecs";
 import { ConfigError } from "../cli/errors.js";
 import { ecsCallError } from "./aws-errors.js";
 
 export interface ResolvedTaskDefinition {
   definition: TaskDefinition;
   container: ContainerDefinition & { name: string };
+  /** The revision's tags, when asked for (`include: ["TAGS"]`; ECS sends none otherwise). */
+  tags?: Tag[];
 }
 
-export async function resolveTaskDefinition(ecs: ECSClient, ref: string, containerName: string | undefined): Promise<ResolvedTaskDefinition> {
+export async function resolveTaskDefinition(ecs: ECSClient, ref: string, containerName: string | undefined, options: { tags?: boolean } = {}): Promise<ResolvedTaskDefinition> {
   let definition: TaskDefinition | undefined;
+  let tags: Tag[] | undefined;
   try {
-    definition = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref }))).taskDefinition;
+    const answer = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref, ...(options.tags ? { include: ["TAGS"] } : {}) }));
+    definition = answer.taskDefinition;
+    tags = answer.tags;
   } catch (error) {
     throw ecsCallError(`DescribeTaskDefinition ${ref}`, error, "check EB_MIGRATE_ECS_TASK_DEFINITION (family, family:revision or ARN) and ecs:DescribeTaskDefinition");
   }
   if (!definition) throw new ConfigError(`task definition ${ref} was not found; check EB_MIGRATE_ECS_TASK_DEFINITION`);
-  return { definition, container: chooseContainer(definition, containerName) };
+  return { definition, container: chooseContainer(definition, containerName), ...(options.tags ? { tags: tags ?? [] } : {}) };
 }
 
 export function chooseContainer(definition: TaskDefinition, containerName: string | undefined): ContainerDefinition & { name: string } {

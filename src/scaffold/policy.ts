@@ -22,6 +22,8 @@ export interface ActionGroup {
   condition?: Record<string, Record<string, string>>;
   /** Only in a policy for an environment that sets EB_MIGRATE_NOTIFY to SNS topics. */
   onlyWithTopics?: boolean;
+  /** Only in a policy for an environment that sets EB_MIGRATE_ECS_IMAGE (a revision per image). */
+  onlyWithImage?: boolean;
   /** Why the runner (or doctor/status) calls these; shown in docs and `policy`. */
   why: string;
 }
@@ -36,7 +38,10 @@ export interface ActionGroup {
  * - elasticbeanstalk:DescribeEnvironments and DescribeConfigurationSettings accept the `environment` resource
  *   (arn:...:environment/<application>/<environment>).
  * - ecs:RunTask accepts the task definition ARN; DescribeTasks and StopTask accept task ARNs;
- *   DescribeTaskDefinition accepts only "*".
+ *   DescribeTaskDefinition and RegisterTaskDefinition accept only "*". Tags given to
+ *   RegisterTaskDefinition are authorized as ecs:TagResource on the new revision, with
+ *   ecs:CreateAction = RegisterTaskDefinition (ECS developer guide, "Grant permission to tag
+ *   resources on creation": https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html).
  * - logs:GetLogEvents accepts the log-stream ARN (the stream name is known from the task).
  * - sns:Publish accepts the topic ARN.
  */
@@ -101,6 +106,23 @@ export const POLICY_ACTIONS: readonly ActionGroup[] = [
     why: "find the container and its awslogs log group",
   },
   {
+    sid: "EbMigrateRegisterRevision",
+    mode: "ecs",
+    actions: ["ecs:RegisterTaskDefinition"],
+    resource: "any",
+    onlyWithImage: true,
+    why: "EB_MIGRATE_ECS_IMAGE: register a revision of the family that differs from its latest only in the container's image (only when it is set)",
+  },
+  {
+    sid: "EbMigrateTagRevisionOnRegister",
+    mode: "ecs",
+    actions: ["ecs:TagResource"],
+    resource: "taskDefinition",
+    condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
+    onlyWithImage: true,
+    why: "EB_MIGRATE_ECS_IMAGE: the new revision's tags (the family's and eb-migrate:deployment), given with RegisterTaskDefinition and authorized as tag-on-create; no other tagging",
+  },
+  {
     sid: "EbMigrateTaskLogEvents",
     mode: "ecs",
     actions: ["logs:GetLogEvents"],
@@ -138,17 +160,23 @@ export interface IamPolicy<V> {
   Statement: IamStatement<V>[];
 }
 
-/** The statements of POLICY_ACTIONS that `mode` needs (sns:Publish only with SNS targets). */
-export function policyGroups(mode: Mode, notifyTargets: readonly NotifyTarget[] = []): readonly ActionGroup[] {
+/** What else decides the statements beyond the mode and the notify targets. */
+export interface PolicyFeatures {
+  /** EB_MIGRATE_ECS_IMAGE is set: the revision registration statements. */
+  image?: boolean;
+}
+
+/** The statements of POLICY_ACTIONS that `mode` needs (sns:Publish only with SNS targets, registration only with an image). */
+export function policyGroups(mode: Mode, notifyTargets: readonly NotifyTarget[] = [], features: PolicyFeatures = {}): readonly ActionGroup[] {
   const topics = notifyTargets.some((t) => t.kind !== "webhook");
-  return POLICY_ACTIONS.filter((g) => (g.mode === "both" || g.mode === mode) && (!g.onlyWithTopics || topics));
+  return POLICY_ACTIONS.filter((g) => (g.mode === "both" || g.mode === mode) && (!g.onlyWithTopics || topics) && (!g.onlyWithImage || features.image === true));
 }
 
 /** Builds a policy from POLICY_ACTIONS with the caller's way of naming resources. */
-export function buildPolicy<V>(mode: Mode, arn: (kind: ResourceKind) => V, notifyTargets: readonly NotifyTarget[] = []): IamPolicy<V> {
+export function buildPolicy<V>(mode: Mode, arn: (kind: ResourceKind) => V, notifyTargets: readonly NotifyTarget[] = [], features: PolicyFeatures = {}): IamPolicy<V> {
   return {
     Version: "2012-10-17",
-    Statement: policyGroups(mode, notifyTargets).map((g) => ({
+    Statement: policyGroups(mode, notifyTargets, features).map((g) => ({
       Sid: g.sid,
       Effect: "Allow" as const,
       Action: [...g.actions],
@@ -169,6 +197,8 @@ export interface PolicyOptions {
     /** Family, family:revision or ARN; RunTask is limited to the family when given. */
     taskDefinition?: string;
     logGroup?: string;
+    /** EB_MIGRATE_ECS_IMAGE is set: RegisterTaskDefinition (and its tag-on-create) are granted. */
+    image?: boolean;
   };
   /** EB_MIGRATE_NOTIFY: its SNS topics get sns:Publish. */
   notify?: readonly NotifyTarget[];
@@ -198,7 +228,7 @@ export function policyDocument(options: PolicyOptions): IamPolicy<string | strin
       case "any":
         return "*";
     }
-  }, options.notify);
+  }, options.notify, { image: options.ecs?.image === true });
 }
 
 function topicArns<V>(targets: readonly NotifyTarget[], arn: (t: Exclude<NotifyTarget, { kind: "webhook" }>) => V): V[] {

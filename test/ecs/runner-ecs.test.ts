@@ -3,11 +3,12 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand } from "@aws-sdk/client-ecs";
 import { afterEach, describe, expect, test } from "vitest";
 import { copyDjangoApp, countSeedRows, djangoEnv, DJANGO_PYTHON, duplicateMigrationRows } from "../support/django.js";
 import { describeRuns, startInstance, type RunningInstance } from "../support/fleet.js";
 import { createDatabase, type TestDatabase } from "../support/postgres.js";
-import { ecsModeProperties, startEcsBed, type EcsBed } from "./helpers.js";
+import { CLUSTER, ecsModeProperties, FAMILY, startEcsBed, type EcsBed } from "./helpers.js";
 
 let bed: EcsBed | undefined;
 let db: TestDatabase | undefined;
@@ -19,7 +20,7 @@ afterEach(async () => {
 });
 
 /** Three instances configured for ecs mode; the task runs `command` (through sh) in a copy of the Django app. */
-async function setUp(command: string, extra: Record<string, string> = {}) {
+async function setUp(command: string, extra: Record<string, string> = {}, container: Parameters<EcsBed["register"]>[0] = {}) {
   bed = await startEcsBed(
     {
       ...ecsModeProperties(command),
@@ -29,7 +30,7 @@ async function setUp(command: string, extra: Record<string, string> = {}) {
     3,
   );
   const appDir = await copyDjangoApp(join(await mkdtemp(join(tmpdir(), "ecs-task-app-")), "app"));
-  await bed.register({ workingDirectory: appDir });
+  await bed.register({ workingDirectory: appDir, ...container });
   return bed;
 }
 
@@ -57,6 +58,56 @@ describe("eb-migrate run in ecs mode", () => {
     expect(bed.ecs.tasks()[0]!.exitCode).toBe(0);
     expect(await countSeedRows(db)).toBe(1);
     expect(await duplicateMigrationRows(db)).toEqual([]);
+    // Without EB_MIGRATE_ECS_IMAGE nothing is registered, and the leader says which image runs.
+    const leader = runs.find((r) => r.stats?.role === "leader")!;
+    expect(leader.output, detail).toMatch(/the task runs the task definition's image as it is \(EB_MIGRATE_ECS_IMAGE is not set, so it was not changed for this deployment\).*example\/app:latest/);
+    const latest = await bed.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: FAMILY }));
+    expect(latest.taskDefinition?.revision).toBe(1);
+  });
+
+  test("EB_MIGRATE_ECS_IMAGE: the task runs the deployment's image from a revision that copies no property; a redeploy of the version registers nothing", async () => {
+    const environment = [{ name: "DJANGO_SETTINGS_MODULE", value: "shop.settings" }];
+    const secrets = [{ name: "API_KEY", valueFrom: "arn:aws:ssm:us-east-1:123456789012:parameter/shop/api-key" }];
+    const bed = await setUp("echo migrated", { EB_MIGRATE_ECS_IMAGE: "example/app:{version_label}", SHOP_PASSWORD: "p4ss-value-xyz" }, { environment, secrets });
+    const first = await Promise.all((await startAll(bed)).map((r) => r.done));
+    const detail = describeRuns(first);
+    expect(first.map((r) => r.exitCode), detail).toEqual([0, 0, 0]);
+    expect(bed.ecs.tasks(), detail).toHaveLength(1);
+    const label = bed.sandbox.state().environment.versionLabel;
+    const image = async (taskArn: string) => (await bed.clients.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [taskArn] }))).tasks![0]!.containers![0]!.image;
+    expect(await image(bed.ecs.tasks()[0]!.taskArn), detail).toBe(`example/app:${label}`);
+    const revision = (ref: string) => bed.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref, include: ["TAGS"] }));
+    const [original, registered] = [await revision(`${FAMILY}:1`), await revision(FAMILY)];
+    expect(registered.taskDefinition!.revision).toBe(2);
+    expect(registered.taskDefinition!.containerDefinitions![0]!.secrets).toEqual(original.taskDefinition!.containerDefinitions![0]!.secrets);
+    expect(registered.taskDefinition!.containerDefinitions![0]!.environment).toEqual(environment);
+    expect(JSON.stringify(registered)).not.toContain("p4ss-value-xyz");
+    expect(registered.tags).toEqual([{ key: "eb-migrate:deployment", value: `${label}-${bed.sandbox.state().environment.deploymentId}` }]);
+    // The property reached the task, as an override.
+    expect(bed.ecs.tasks()[0]!.environment.SHOP_PASSWORD).toBe("p4ss-value-xyz");
+
+    // The same version deployed again: a new deployment, the same image, no new revision.
+    await bed.sandbox.deploy({ versionLabel: label });
+    const second = await Promise.all((await startAll(bed)).map((r) => r.done));
+    expect(second.map((r) => r.exitCode), describeRuns(second)).toEqual([0, 0, 0]);
+    expect(bed.ecs.tasks()).toHaveLength(2);
+    expect((await revision(FAMILY)).taskDefinition!.revision).toBe(2);
+    expect(await image(bed.ecs.tasks()[1]!.taskArn)).toBe(`example/app:${label}`);
+    expect(second.find((r) => r.stats?.role === "leader")?.output).toContain("already runs this deployment's image: reused");
+  });
+
+  test("EB_MIGRATE_ECS_IMAGE with an unknown placeholder: every instance exits 2 with one clear message, nothing started", async () => {
+    const bed = await setUp("echo never", { EB_MIGRATE_ECS_IMAGE: "example/app:{tag}" });
+    const runs = await Promise.all((await startAll(bed)).map((r) => r.done));
+    const detail = describeRuns(runs);
+    expect(runs.map((r) => r.exitCode), detail).toEqual([2, 2, 2]);
+    for (const r of runs) {
+      const errors = r.output.split("\n").filter((l) => l.includes("EB_MIGRATE_ECS_IMAGE"));
+      expect(errors, detail).toHaveLength(1);
+      expect(errors[0], detail).toContain('EB_MIGRATE_ECS_IMAGE="example/app:{tag}" is not valid (unknown placeholder {tag}): expected an image reference, with the placeholders {version_label}, {deployment_id}, {environment}');
+      expect(r.output, detail).not.toMatch(/^\s+at /m);
+    }
+    expect(bed.ecs.tasks()).toHaveLength(0);
   });
 
   test("a failing migrate task fails every instance (exit 1); the leader shows the task's last lines", async () => {

@@ -56,8 +56,22 @@ describe("policyDocument", () => {
 
   it("lists every action of POLICY_ACTIONS in some mode, and nothing else", () => {
     const notify = [{ kind: "eb-topic" as const }];
-    const all = new Set([...actionsOf(policyDocument({ table: "t", mode: "local", notify })), ...actionsOf(policyDocument({ table: "t", mode: "ecs" }))]);
+    const all = new Set([...actionsOf(policyDocument({ table: "t", mode: "local", notify })), ...actionsOf(policyDocument({ table: "t", mode: "ecs", ecs: { image: true } }))]);
     expect([...all].sort()).toEqual(POLICY_ACTIONS.flatMap((g) => [...g.actions]).sort());
+  });
+
+  it("grants RegisterTaskDefinition (and its tag-on-create) only with EB_MIGRATE_ECS_IMAGE, in ecs mode", () => {
+    const register = (doc: ReturnType<typeof policyDocument>) => doc.Statement.filter((s) => s.Action.includes("ecs:RegisterTaskDefinition") || s.Condition?.StringEquals?.["ecs:CreateAction"] === "RegisterTaskDefinition");
+    expect(register(policyDocument({ table: "t", mode: "ecs" }))).toEqual([]);
+    expect(register(policyDocument({ table: "t", mode: "local", ecs: { image: true } }))).toEqual([]);
+    const doc = policyDocument({ table: "t", mode: "ecs", region: "eu-west-1", account: "1", ecs: { taskDefinition: "migrate", image: true } });
+    const [registration, tagging] = register(doc);
+    expect(registration).toMatchObject({ Action: ["ecs:RegisterTaskDefinition"], Resource: "*" });
+    expect(registration!.Condition).toBeUndefined();
+    expect(tagging).toMatchObject({ Action: ["ecs:TagResource"], Resource: "arn:aws:ecs:eu-west-1:1:task-definition/migrate:*", Condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } } });
+    // From the settings, as `eb-migrate policy` builds it.
+    const settings = resolveSettings({ EB_MIGRATE_MODE: "ecs", EB_MIGRATE_ECS_IMAGE: "shop:{version_label}" });
+    expect(actionsOf(policyDocument({ table: "t", mode: settings.mode, ecs: { image: settings.ecs.image !== undefined } }))).toContain("ecs:RegisterTaskDefinition");
   });
 
   it("uses the partition of the region", () => {

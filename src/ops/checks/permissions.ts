@@ -100,6 +100,18 @@ export const PROBES: Record<string, Probe> = {
     allowedErrors: ["ClientException"],
     call: (c) => c.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: c.taskDefinition ?? "eb-migrate-doctor" })),
   },
+  // Only with EB_MIGRATE_ECS_IMAGE. Any authorized call registers a revision (or, refused for
+  // its content, proves nothing about the permission): not tried, said so.
+  "ecs:RegisterTaskDefinition": {
+    neededBy: "ecs",
+    untestable: () => "a test would register a task definition revision; the leader's RegisterTaskDefinition names the missing permission when it is denied",
+    call: async () => undefined,
+  },
+  "ecs:TagResource": {
+    neededBy: "ecs",
+    untestable: () => "a test would tag a resource; the leader's RegisterTaskDefinition names the missing permission when it is denied",
+    call: async () => undefined,
+  },
   "logs:GetLogEvents": {
     neededBy: "ecs",
     allowedErrors: ["ResourceNotFoundException"],

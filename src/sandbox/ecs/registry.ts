@@ -1,6 +1,11 @@
 // The sandbox ECS's registry: clusters (CreateCluster) and task definitions by family and
 // revision (RegisterTaskDefinition, DescribeTaskDefinition), and how a request's cluster or
-// task definition reference (name, family[:revision] or ARN) resolves.
+// task definition reference (name, family[:revision] or ARN) resolves. As on ECS, a revision
+// keeps the request's members and gets the read-only ones (taskDefinitionArn, revision, status,
+// compatibilities, requiresAttributes, registeredAt, registeredBy); its tags are kept beside it
+// and DescribeTaskDefinition answers them (top-level `tags`) only with `include: ["TAGS"]`.
+// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html
+// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html
 import { AwsError } from "../wire-errors.js";
 
 export type Json = Record<string, unknown>;
@@ -12,6 +17,7 @@ export interface ContainerDefinition {
   command?: string[];
   entryPoint?: string[];
   environment?: { name: string; value: string }[];
+  secrets?: { name: string; valueFrom: string }[];
   workingDirectory?: string;
   essential?: boolean;
   image?: string;
@@ -28,6 +34,75 @@ export interface TaskDefinition {
   containerDefinitions: ContainerDefinition[];
   registeredAt: number;
   [key: string]: unknown;
+}
+
+export interface Tag {
+  key: string;
+  value?: string;
+}
+
+/** The RegisterTaskDefinition request members a revision keeps (everything but `tags`). */
+const REQUEST_MEMBERS = [
+  "family",
+  "taskRoleArn",
+  "executionRoleArn",
+  "networkMode",
+  "containerDefinitions",
+  "volumes",
+  "placementConstraints",
+  "requiresCompatibilities",
+  "cpu",
+  "memory",
+  "pidMode",
+  "ipcMode",
+  "proxyConfiguration",
+  "inferenceAccelerators",
+  "ephemeralStorage",
+  "runtimePlatform",
+  "enableFaultInjection",
+] as const;
+
+/** ECS's Tag: key 1-128, value 0-256, both of letters, digits, spaces and _ . : / = + - @; at most 50 per resource; `aws:` reserved. https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const MAX_TAGS = 50;
+
+function checkTags(input: unknown): Tag[] {
+  if (input === undefined) return [];
+  if (!Array.isArray(input)) throw new AwsError("InvalidParameterException", "tags must be a list.");
+  const tags: Tag[] = [];
+  for (const t of input as { key?: unknown; value?: unknown }[]) {
+    const key = t?.key;
+    const value = t?.value;
+    if (typeof key !== "string" || key.length < 1 || key.length > 128 || !TAG_TEXT.test(key)) throw new AwsError("InvalidParameterException", `Invalid tag key: ${JSON.stringify(key)}.`);
+    if (value !== undefined && (typeof value !== "string" || value.length > 256 || !TAG_TEXT.test(value))) throw new AwsError("InvalidParameterException", `Invalid tag value for key ${key}: ${JSON.stringify(value)}.`);
+    if (/^aws:/i.test(key)) throw new AwsError("InvalidParameterException", `Tag keys beginning with aws: are reserved: ${key}.`);
+    if (tags.some((x) => x.key === key)) throw new AwsError("InvalidParameterException", `Duplicate tag key: ${key}.`);
+    tags.push(value === undefined ? { key } : { key, value });
+  }
+  if (tags.length > MAX_TAGS) throw new AwsError("InvalidParameterException", `A resource can have at most ${MAX_TAGS} tags; ${tags.length} were given.`);
+  return tags;
+}
+
+/** What ECS derives from a revision (an approximation of its rules: the capabilities the sandbox's callers meet). */
+function requiresAttributes(input: Json, defs: ContainerDefinition[]): { name: string }[] {
+  const names = new Set<string>();
+  for (const c of defs) {
+    if (c.logConfiguration?.logDriver === "awslogs") {
+      names.add("com.amazonaws.ecs.capability.logging-driver.awslogs");
+      names.add("com.amazonaws.ecs.capability.docker-remote-api.1.19");
+      if (input.executionRoleArn) names.add("ecs.capability.execution-role-awslogs");
+    }
+    for (const secret of c.secrets ?? []) {
+      names.add(String(secret.valueFrom).includes(":secretsmanager:") ? "ecs.capability.secrets.asm.environment-variables" : "ecs.capability.secrets.ssm.environment-variables");
+    }
+    if (/\.dkr\.ecr\./.test(c.image ?? "")) {
+      names.add("com.amazonaws.ecs.capability.ecr-auth");
+      if (input.executionRoleArn) names.add("ecs.capability.execution-role-ecr-pull");
+    }
+  }
+  if (input.taskRoleArn) names.add("com.amazonaws.ecs.capability.task-iam-role");
+  if (input.networkMode === "awsvpc") names.add("ecs.capability.task-eni");
+  return [...names].map((name) => ({ name }));
 }
 
 export interface Cluster {
@@ -47,6 +122,8 @@ export interface EcsRegistry {
 export function createEcsRegistry(arnBase: string): EcsRegistry {
   const clusters = new Map<string, Cluster>();
   const families = new Map<string, TaskDefinition[]>();
+  const tagsOf = new Map<string, Tag[]>();
+  const account = arnBase.split(":")[4] ?? "000000000000";
 
   const clusterOf = (ref: unknown) => {
     const name = typeof ref === "string" && ref !== "" ? ref.replace(/^arn:[^:]+:ecs:[^:]*:\d*:cluster\//, "") : "default";
@@ -79,23 +156,33 @@ export function createEcsRegistry(arnBase: string): EcsRegistry {
         if (!/^[A-Za-z0-9_-]{1,255}$/.test(family)) throw new AwsError("ClientException", "Family contains invalid characters.");
         const defs = input.containerDefinitions;
         if (!Array.isArray(defs) || defs.length === 0) throw new AwsError("ClientException", "Container list cannot be empty.");
+        const tags = checkTags(input.tags);
         const revisions = families.get(family) ?? [];
         const revision = revisions.length + 1;
+        const kept: Json = {};
+        for (const member of REQUEST_MEMBERS) if (input[member] !== undefined) kept[member] = input[member];
+        const networkMode = typeof input.networkMode === "string" ? input.networkMode : undefined;
         const definition: TaskDefinition = {
-          ...input,
+          ...kept,
           family,
           revision,
           status: "ACTIVE",
           taskDefinitionArn: `${arnBase}:task-definition/${family}:${revision}`,
           containerDefinitions: defs as ContainerDefinition[],
+          requiresAttributes: requiresAttributes(input, defs as ContainerDefinition[]),
+          compatibilities: ["EC2", ...(networkMode === "awsvpc" && input.cpu !== undefined && input.memory !== undefined ? ["FARGATE"] : [])],
           registeredAt: epochSeconds(),
+          registeredBy: `arn:aws:sts::${account}:assumed-role/aws-elasticbeanstalk-ec2-role/sandbox`,
         };
         revisions.push(definition);
         families.set(family, revisions);
-        return { taskDefinition: definition };
+        tagsOf.set(definition.taskDefinitionArn, tags);
+        return { taskDefinition: definition, tags };
       },
       DescribeTaskDefinition(input) {
-        return { taskDefinition: definitionOf(input.taskDefinition) };
+        const definition = definitionOf(input.taskDefinition);
+        const include = Array.isArray(input.include) ? input.include : [];
+        return { taskDefinition: definition, ...(include.includes("TAGS") ? { tags: tagsOf.get(definition.taskDefinitionArn) ?? [] } : {}) };
       },
     },
   };
