@@ -3,14 +3,23 @@ import { resolve } from "node:path";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, ExitCode } from "../cli/errors.js";
 import { existingRunnersError } from "../scaffold/existing-runners.js";
-import { resolveSettings } from "../config/settings.js";
+import { ENV_PREFIX, resolveSettings, SETTINGS } from "../config/settings.js";
+import { checkEcsSettings } from "../ecs/settings-check.js";
+import { parsePassRoles } from "../scaffold/policy.js";
+import type { EcsInit } from "../scaffold/ebextension.js";
+import { SETTINGS_FLAGS } from "./settings-flags.js";
 import { bundleCandidates, findBundle } from "../scaffold/bundle.js";
 import { formatInitReport, runInit } from "../scaffold/init.js";
+
+/** The ECS settings init can write: every EB_MIGRATE_ECS_* setting's flag. */
+const ECS_SETTINGS = SETTINGS.filter((s) => s.name.startsWith("ECS_"));
+const ECS_FLAGS = ECS_SETTINGS.map((s) => s.flag);
+const ECS_ONLY_FLAGS = [...ECS_FLAGS, "log-group", "pass-role"];
 
 export const initCommand: CommandSpec = {
   name: "init",
   summary: "Add eb-migrate to a Django app: predeploy hook, bundle, .ebextensions config",
-  usage: "eb-migrate init [--dir D] [--dry-run] [--force] [--container-commands] [--no-resources | --role NAME] [--keep-existing] [--notify TARGETS]",
+  usage: "eb-migrate init [--dir D] [--dry-run] [--force] [--container-commands] [--no-resources | --role NAME] [--keep-existing] [--notify TARGETS] [--mode ecs --ecs-cluster C --ecs-task-definition T [--ecs-container N, --ecs-subnets …, other --ecs-* settings] [--log-group G] [--pass-role ROLE,…]]",
   options: {
     dir: { type: "string" },
     "dry-run": { type: "boolean" },
@@ -20,6 +29,10 @@ export const initCommand: CommandSpec = {
     "keep-existing": { type: "boolean" },
     role: { type: "string" },
     notify: { type: "string" },
+    mode: { type: "string" },
+    ...Object.fromEntries(ECS_FLAGS.map((f) => [f, { type: "string" as const }])),
+    "log-group": { type: "string" },
+    "pass-role": { type: "string" },
   },
   flags: {
     dir: "The Django project to add eb-migrate to (default: the current directory; must hold manage.py).",
@@ -30,6 +43,10 @@ export const initCommand: CommandSpec = {
     role: "Attach the ebextension's policy to this IAM role instead of the one named like the instance profile.",
     "keep-existing": "Write eb-migrate's files even though something else in the app already runs migrate (listed in the report).",
     notify: "EB_MIGRATE_NOTIFY's targets: their SNS topics get sns:Publish in the ebextension's policy.",
+    mode: "local (default) or ecs: ecs writes EB_MIGRATE_MODE=ecs and the --ecs-* settings into the ebextension's option_settings, and the ecs-mode policy (needs --ecs-cluster and --ecs-task-definition).",
+    ...Object.fromEntries(ECS_FLAGS.map((f) => [f, `With --mode ecs, written to option_settings: ${SETTINGS_FLAGS[f] ?? ""}`])),
+    "log-group": "With --mode ecs: the container's awslogs group; the policy's logs:GetLogEvents is limited to it (default: any).",
+    "pass-role": "With --mode ecs: the task definition's task and execution roles (names or ARNs): the policy's iam:PassRole is limited to them (default: any role, passed only to ECS tasks).",
   },
   async run(ctx, args) {
     const role = typeof args.values.role === "string" ? args.values.role : undefined;
@@ -40,6 +57,7 @@ export const initCommand: CommandSpec = {
     // Only that setting is read: init runs on a laptop, whose other EB_MIGRATE_* variables are not its business.
     const notifyEnv = ctx.env.EB_MIGRATE_NOTIFY === undefined ? {} : { EB_MIGRATE_NOTIFY: ctx.env.EB_MIGRATE_NOTIFY };
     const notify = resolveSettings(notifyEnv, typeof args.values.notify === "string" ? { notify: args.values.notify } : {}).notify.targets;
+    const ecs = ecsInit(args.values);
     const bundle = await findBundle(bundleCandidates());
     const result = await runInit({
       dir,
@@ -51,6 +69,7 @@ export const initCommand: CommandSpec = {
       bundle,
       keepExisting: args.values["keep-existing"] === true,
       notify,
+      ...(ecs ? { ecs } : {}),
     });
     ctx.stdout.write(formatInitReport(result));
     // A dry run shows everything, then stops as init itself would.
@@ -58,3 +77,36 @@ export const initCommand: CommandSpec = {
     return ExitCode.ok;
   },
 };
+
+/**
+ * --mode ecs and its flags → what the ebextension writes; undefined in local mode. Values are
+ * checked as the runner will read them (resolveSettings, checkEcsSettings): a bad one is exit 2
+ * now, not a failed deployment later.
+ */
+function ecsInit(values: Record<string, unknown>): EcsInit | undefined {
+  const str = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
+  const mode = str("mode");
+  if (mode !== undefined && mode !== "local" && mode !== "ecs") throw new ConfigError(`--mode=${JSON.stringify(mode)} is not valid: expected local or ecs`);
+  const given = ECS_ONLY_FLAGS.filter((f) => values[f] !== undefined);
+  if (mode !== "ecs") {
+    if (given.length > 0) throw new ConfigError(`${given.map((f) => `--${f}`).join(", ")} ${given.length === 1 ? "applies" : "apply"} only to ecs mode: add --mode ecs, or leave ${given.length === 1 ? "it" : "them"} out`);
+    return undefined;
+  }
+  const missing = ["ecs-cluster", "ecs-task-definition"].filter((f) => str(f) === undefined || str(f)!.trim() === "");
+  if (missing.length > 0) throw new ConfigError(`init --mode ecs needs ${missing.map((f) => `--${f}`).join(" and ")}: the cluster and the task definition the release task runs with`);
+  const flags = Object.fromEntries(ECS_FLAGS.flatMap((f) => (str(f) !== undefined ? [[f, str(f)!.trim()]] : [])));
+  const settings = resolveSettings({}, { mode: "ecs", ...flags });
+  checkEcsSettings(settings);
+  const passRoles = parsePassRoles(str("pass-role"));
+  const logGroup = str("log-group")?.trim();
+  if (logGroup !== undefined && !/^[\w\-/.#]{1,512}$/.test(logGroup)) throw new ConfigError(`--log-group=${JSON.stringify(logGroup)} is not valid: expected a CloudWatch Logs group name (1-512 of A-Z a-z 0-9 _ - / . #)`);
+  return {
+    settings: Object.fromEntries(ECS_SETTINGS.flatMap((s) => (flags[s.flag] !== undefined ? [[`${ENV_PREFIX}${s.name}`, flags[s.flag]!]] : []))),
+    scope: {
+      cluster: settings.ecs.cluster!,
+      taskDefinition: settings.ecs.taskDefinition!,
+      ...(logGroup ? { logGroup } : {}),
+      ...(passRoles.length > 0 ? { passRoles } : {}),
+    },
+  };
+}

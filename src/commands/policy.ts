@@ -4,12 +4,12 @@ import { ExitCode } from "../cli/errors.js";
 import { envRegion } from "../config/environment.js";
 import { resolveSettings } from "../config/settings.js";
 import { DEPLOYER_ACTIONS, deployerPolicyDocument } from "../scaffold/deployer-policy.js";
-import { policyDocument, policyGroups } from "../scaffold/policy.js";
+import { parsePassRoles, policyDocument, policyGroups } from "../scaffold/policy.js";
 
 export const policyCommand: CommandSpec = {
   name: "policy",
   summary: "Print the IAM policy the instance role needs (least privilege), or with --deployer what `eb deploy` needs for the ebextension's resources",
-  usage: "eb-migrate policy [--deployer [--role NAME]] [--table T] [--mode local|ecs] [--json] [--region R] [--account ID] [--environment NAME] [--ecs-task-definition F] [--ecs-image IMAGE] [--log-group G] [--notify TARGETS]",
+  usage: "eb-migrate policy [--deployer [--role NAME]] [--table T] [--mode local|ecs] [--json] [--region R] [--account ID] [--environment NAME] [--ecs-cluster C] [--ecs-task-definition F] [--ecs-image IMAGE] [--log-group G] [--pass-role ROLE,…] [--notify TARGETS]",
   options: {
     deployer: { type: "boolean" },
     role: { type: "string" },
@@ -19,29 +19,34 @@ export const policyCommand: CommandSpec = {
     region: { type: "string" },
     account: { type: "string" },
     environment: { type: "string" },
+    "ecs-cluster": { type: "string" },
     "ecs-task-definition": { type: "string" },
     "ecs-image": { type: "string" },
     "log-group": { type: "string" },
+    "pass-role": { type: "string" },
     notify: { type: "string" },
   },
   flags: {
     deployer: "Print what the person or pipeline running `eb deploy` needs for the ebextension's Resources instead.",
     role: "With --deployer: the instance profile's role the ebextension attaches its policy to (init --role).",
     table: "The DynamoDB table to grant (default: EB_MIGRATE_TABLE or eb-migrate).",
-    mode: "local or ecs: ecs adds RunTask, task and log permissions (default: EB_MIGRATE_MODE or local).",
+    mode: "local or ecs: ecs adds RunTask, ListTasks, task, log and PassRole permissions (default: EB_MIGRATE_MODE or local).",
     json: "Print only the policy document (for aws iam put-role-policy).",
     region: "Narrow ARNs to this region (default: AWS_REGION, else *).",
     account: "Narrow ARNs to this account id (default: *).",
     environment: "Narrow the Elastic Beanstalk reads to this environment name (default: *).",
+    "ecs-cluster": "ecs mode: narrow RunTask, ListTasks and the task actions to this cluster (default: EB_MIGRATE_ECS_CLUSTER).",
     "ecs-task-definition": "ecs mode: narrow RunTask to this task definition's family.",
     "ecs-image": "ecs mode: EB_MIGRATE_ECS_IMAGE's value; when given (default: EB_MIGRATE_ECS_IMAGE) the policy lets the leader register a revision per image.",
     "log-group": "ecs mode: narrow GetLogEvents to this log group.",
+    "pass-role": "ecs mode: the task definition's task and execution roles (names or ARNs, comma-separated): iam:PassRole only for them (default: any role, passed only to ECS tasks).",
     notify: "EB_MIGRATE_NOTIFY's targets: their SNS topics get sns:Publish (default: EB_MIGRATE_NOTIFY).",
   },
   async run(ctx, args) {
     const str = (name: string) => (typeof args.values[name] === "string" ? (args.values[name] as string) : undefined);
     // Table, mode and task definition come from the same settings the runner uses.
-    const settings = resolveSettings(ctx.env, { table: str("table"), mode: str("mode"), "ecs-task-definition": str("ecs-task-definition"), "ecs-image": str("ecs-image"), notify: str("notify") });
+    const settings = resolveSettings(ctx.env, { table: str("table"), mode: str("mode"), "ecs-cluster": str("ecs-cluster"), "ecs-task-definition": str("ecs-task-definition"), "ecs-image": str("ecs-image"), notify: str("notify") });
+    const passRoles = parsePassRoles(str("pass-role"));
     const region = str("region") ?? envRegion(ctx.env);
     if (args.values.deployer === true) return deployer(ctx.stdout, { region, account: str("account"), role: str("role") }, args.values.json === true);
     const document = policyDocument({
@@ -50,7 +55,7 @@ export const policyCommand: CommandSpec = {
       region,
       account: str("account"),
       environmentName: str("environment"),
-      ecs: { taskDefinition: settings.ecs.taskDefinition, logGroup: str("log-group"), image: settings.ecs.image !== undefined },
+      ecs: { cluster: settings.ecs.cluster, taskDefinition: settings.ecs.taskDefinition, logGroup: str("log-group"), passRoles, image: settings.ecs.image !== undefined },
       notify: settings.notify.targets,
     });
     const json = `${JSON.stringify(document, null, 2)}\n`;
@@ -68,7 +73,7 @@ export const policyCommand: CommandSpec = {
       "",
       "Attach it, e.g.: eb-migrate policy --json > eb-migrate-policy.json &&",
       "  aws iam put-role-policy --role-name aws-elasticbeanstalk-ec2-role --policy-name eb-migrate --policy-document file://eb-migrate-policy.json",
-      "A `*` stands for what was not given (--region, --account, --environment, --ecs-task-definition, --log-group); give them to narrow it.",
+      "A `*` stands for what was not given (--region, --account, --environment, --ecs-cluster, --ecs-task-definition, --log-group, --pass-role); give them to narrow it.",
     ];
     ctx.stdout.write(`${lines.join("\n")}\n`);
     return ExitCode.ok;

@@ -120,7 +120,8 @@ async function runTaskAndWait(input: EcsReleaseInput): Promise<ExecutionResult> 
     }
     taskArn = begun.taskArn!;
     // Recorded before waiting, so a leader that takes over waits for this task. (A leader that
-    // dies before this line is covered by the clientToken: its successor gets the same task.)
+    // dies before this line: its successor finds the task by ListTasks, or gets it back from
+    // RunTask's clientToken — start-task.ts.)
     await hooks.onTaskStarted?.(taskArn);
     log.info("ECS task started", { taskArn });
   }

@@ -1,12 +1,15 @@
-// RunTask once for the deployment: idempotent per attempt (clientToken from the deployment
-// key), `failures` that mean "no capacity right now" (AGENT, RESOURCE:*) retried with backoff.
+// RunTask once for the deployment: first a look for the task an earlier leader started and did
+// not record (ListTasks by startedBy, told apart by the release tag), then RunTask idempotent
+// per attempt (clientToken from the deployment key), `failures` that mean "no capacity right
+// now" (AGENT, RESOURCE:*) retried with backoff; the task is then tagged with its leader.
 import { createHash } from "node:crypto";
-import { DescribeTasksCommand, RunTaskCommand, type ECSClient, type Failure, type RunTaskCommandInput, type Task } from "@aws-sdk/client-ecs";
+import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand, TagResourceCommand, type ECSClient, type Failure, type RunTaskCommandInput, type Task } from "@aws-sdk/client-ecs";
 import { ReleaseFailedError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import type { Settings } from "../config/settings.js";
 import type { Deployment, Identity } from "../instance/types.js";
 import type { Clock } from "../runtime/clock.js";
+import { describeError } from "../cli/errors.js";
 import { errorCode } from "../aws/errors.js";
 import { ecsCallError } from "./aws-errors.js";
 import { backoffDelay } from "../runtime/backoff.js";
@@ -53,6 +56,21 @@ export function startedBy(identity: Identity, deployment: Deployment): string {
   return `eb-migrate/${identity.environmentId}/${deployment.key}`.replace(/[^A-Za-z0-9_/-]/g, "-").slice(0, 128);
 }
 
+/** RunTask's tag naming the release (same for every leader of it): tells its task from any other with the same startedBy. */
+export const RELEASE_TAG = "eb-migrate:release";
+/** Set with TagResource after RunTask: the instance that leads the task (never in RunTask itself). */
+export const LEADER_TAG = "eb-migrate:leader";
+
+/**
+ * The release tag's value: a digest of the environment and the deployment key (ECS tag values
+ * allow only letters, numbers, spaces and + - = . _ : / @, and a deployment key may hold `#` or
+ * anything a version label holds; startedBy is cut to 128 characters, the digest is exact).
+ * A re-run on demand has its own deployment key (release.ts), so its own tag.
+ */
+export function releaseTagValue(identity: Identity, deployment: Deployment): string {
+  return createHash("sha256").update(`${identity.environmentId}\n${deployment.key}`).digest("hex");
+}
+
 /** The tasks a ConflictException names (`resourceIds`: the tasks already started with this token). */
 function conflictTasks(error: unknown): string[] | undefined {
   if (errorCode(error) !== "ConflictException") return undefined;
@@ -60,8 +78,69 @@ function conflictTasks(error: unknown): string[] | undefined {
   return Array.isArray(ids) && ids.every((id) => typeof id === "string") && ids.length > 0 ? (ids as string[]) : undefined;
 }
 
-/** The started task, or undefined when the signal aborted the wait between attempts. */
+/**
+ * The release's task: one an earlier leader started (found by ListTasks) or the one RunTask
+ * starts; undefined when the signal aborted the wait between attempts. Tagged with this leader.
+ */
 export async function startTask(input: StartTaskInput): Promise<Task | undefined> {
+  const task = (await findReleaseTask(input)) ?? (await runTask(input));
+  if (task?.taskArn) await tagLeader(input, task.taskArn);
+  return task;
+}
+
+/**
+ * A task of this release an earlier leader started but did not record (it died between RunTask
+ * and the release record): RunTask's clientToken covers that for 24 hours and only while the
+ * parameters are unchanged; this covers the rest. Tasks that still run (desiredStatus RUNNING)
+ * first; then one that stopped — the release ran already, and its exit code is its outcome
+ * (ListTasks shows stopped tasks only for about an hour, after which RunTask starts it again).
+ * A failed look is a warning: RunTask's clientToken still protects the common case.
+ */
+export async function findReleaseTask(input: Pick<StartTaskInput, "ecs" | "cluster" | "identity" | "deployment" | "log">): Promise<Task | undefined> {
+  const { ecs, cluster } = input;
+  const by = startedBy(input.identity, input.deployment);
+  const release = releaseTagValue(input.identity, input.deployment);
+  let candidates: Task[];
+  try {
+    const arns: string[] = [];
+    // ListTasks answers only ARNs, RUNNING unless desiredStatus says otherwise, pages of 100.
+    for (const desiredStatus of ["RUNNING", "STOPPED"] as const) {
+      let nextToken: string | undefined;
+      do {
+        const page = await ecs.send(new ListTasksCommand({ cluster, startedBy: by, desiredStatus, ...(nextToken ? { nextToken } : {}) }));
+        arns.push(...(page.taskArns ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+    }
+    candidates = [];
+    for (let i = 0; i < arns.length; i += 100) {
+      const described = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100), include: ["TAGS"] }));
+      candidates.push(...(described.tasks ?? []));
+    }
+  } catch (error) {
+    input.log.warn(`could not look for a task of this release started by an earlier leader (ecs:ListTasks, ecs:DescribeTasks in cluster ${cluster}): ${describeError(error)}; starting it with RunTask, whose clientToken returns an earlier leader's task for 24 hours`);
+    return undefined;
+  }
+  const ours = candidates.filter((t) => t.taskArn && t.startedBy === by && t.tags?.some((tag) => tag.key === RELEASE_TAG && tag.value === release));
+  const newestFirst = (a: Task, b: Task) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0);
+  const found = ours.filter((t) => t.desiredStatus !== "STOPPED").sort(newestFirst)[0] ?? ours.filter((t) => t.desiredStatus === "STOPPED").sort(newestFirst)[0];
+  if (found) {
+    const leader = found.tags?.find((tag) => tag.key === LEADER_TAG)?.value;
+    input.log.warn(`an earlier leader${leader ? ` (${leader})` : ""} started this release's ECS task without recording it: following ${found.taskArn} (${found.lastStatus ?? "unknown status"}) instead of starting another`, { taskArn: found.taskArn });
+  }
+  return found;
+}
+
+/** `eb-migrate:leader` = this instance, for the console and `list-tasks`; a failure is only a warning. */
+async function tagLeader(input: StartTaskInput, taskArn: string): Promise<void> {
+  try {
+    await input.ecs.send(new TagResourceCommand({ resourceArn: taskArn, tags: [{ key: LEADER_TAG, value: input.identity.instanceId }] }));
+  } catch (error) {
+    input.log.warn(`could not tag the ECS task with its leader (ecs:TagResource): ${describeError(error)}`, { taskArn });
+  }
+}
+
+async function runTask(input: StartTaskInput): Promise<Task | undefined> {
   const { settings, cluster } = input;
   const ecs = settings.ecs;
   const base: RunTaskCommandInput = {
@@ -70,6 +149,8 @@ export async function startTask(input: StartTaskInput): Promise<Task | undefined
     count: 1,
     overrides: input.overrides,
     startedBy: startedBy(input.identity, input.deployment),
+    // Derived from the deployment only, like every other parameter: each leader sends the same.
+    tags: [{ key: RELEASE_TAG, value: releaseTagValue(input.identity, input.deployment) }],
     ...(ecs.launchType ? { launchType: ecs.launchType } : {}),
     ...(ecs.capacityProviderStrategy.length > 0 ? { capacityProviderStrategy: ecs.capacityProviderStrategy } : {}),
     ...(ecs.platformVersion ? { platformVersion: ecs.platformVersion } : {}),

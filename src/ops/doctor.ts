@@ -99,6 +99,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
           ...(group ? { autoScalingGroup: group } : {}),
           ...(applicationName ? { applicationName } : {}),
           ...(settings.ecs.taskDefinition ? { taskDefinition: settings.ecs.taskDefinition } : {}),
+          ...(settings.ecs.cluster ? { cluster: settings.ecs.cluster } : {}),
           ...(logGroup ? { logGroup } : {}),
         },
         settings.mode,

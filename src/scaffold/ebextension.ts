@@ -3,7 +3,7 @@
 import { ENV_PREFIX, SETTINGS } from "../config/settings.js";
 import { tableDefinition, TTL_ATTRIBUTE } from "../table/table.js";
 import type { NotifyTarget } from "../notify/targets.js";
-import { cloudFormationPolicyDocument, POLICY_RESOURCE, TABLE_RESOURCE } from "./policy.js";
+import { cloudFormationPolicyDocument, POLICY_RESOURCE, TABLE_RESOURCE, type EcsPolicyScope } from "./policy.js";
 import { CONTAINER_COMMAND_SCRIPT_PATH, FIND_NODE_FUNCTION, LOG_FILE, MINIMUM_NODE_MAJOR } from "./hook-script.js";
 import { toYaml, type YamlValue } from "./yaml.js";
 import { RECOMMENDED_NODE_MAJOR } from "../runtime/node-version.js";
@@ -23,12 +23,21 @@ export interface EbextensionOptions {
   role?: string;
   /** EB_MIGRATE_NOTIFY's targets: its SNS topics get sns:Publish in the policy. */
   notify?: readonly NotifyTarget[];
+  /** init --mode ecs: the settings written into option_settings and the ECS policy's scope. */
+  ecs?: EcsInit;
+}
+
+export interface EcsInit {
+  /** EB_MIGRATE_* name → value, as given to init (EB_MIGRATE_MODE is added). */
+  settings: Record<string, string>;
+  scope: EcsPolicyScope;
 }
 
 export function ebextensionConfig(options: EbextensionOptions): string {
   const sections = [header(options.version), files(), commands()];
   if (options.containerCommands) sections.push(containerCommands());
-  if (options.resources) sections.push(resources(options.role, options.notify ?? []), optionSettings());
+  if (options.resources) sections.push(resources(options.role, options.notify ?? [], options.ecs));
+  if (options.resources || options.ecs) sections.push(optionSettings(options.resources, options.ecs));
   sections.push(settingsReference(options.resources));
   return sections.join("\n");
 }
@@ -104,7 +113,7 @@ function containerCommands(): string {
 }
 
 /** CloudFormation resources: the table with a generated name, and the role's policy. */
-export function resourcesValue(role?: string, notify: readonly NotifyTarget[] = []): Record<string, YamlValue> {
+export function resourcesValue(role?: string, notify: readonly NotifyTarget[] = [], ecs?: EcsInit): Record<string, YamlValue> {
   const { AttributeDefinitions, KeySchema, BillingMode } = tableDefinition("unused");
   return {
     [TABLE_RESOURCE]: {
@@ -119,7 +128,9 @@ export function resourcesValue(role?: string, notify: readonly NotifyTarget[] = 
     [POLICY_RESOURCE]: {
       Type: "AWS::IAM::ManagedPolicy",
       Properties: {
-        Description: "eb-migrate: the lease table and the read calls of the release phase (see eb-migrate policy)",
+        Description: ecs
+          ? "eb-migrate: the lease table, the read calls of the release phase and the ECS release task (see eb-migrate policy --mode ecs)"
+          : "eb-migrate: the lease table and the read calls of the release phase (see eb-migrate policy)",
         Roles: [
           role ?? {
             "Fn::GetOptionSetting": {
@@ -129,13 +140,13 @@ export function resourcesValue(role?: string, notify: readonly NotifyTarget[] = 
             },
           },
         ],
-        PolicyDocument: cloudFormationPolicyDocument(notify) as unknown as YamlValue,
+        PolicyDocument: (ecs ? cloudFormationPolicyDocument(notify, "ecs", ecs.scope) : cloudFormationPolicyDocument(notify)) as unknown as YamlValue,
       },
     },
   };
 }
 
-function resources(role: string | undefined, notify: readonly NotifyTarget[]): string {
+function resources(role: string | undefined, notify: readonly NotifyTarget[], ecs: EcsInit | undefined): string {
   const whose = role
     ? `the role ${role} (eb-migrate init --role)`
     : `the instance profile's role. Assumes the role has the instance profile's\n# name, as the console's ${DEFAULT_INSTANCE_PROFILE} does; otherwise run \`eb-migrate init --role NAME\``;
@@ -146,15 +157,22 @@ function resources(role: string | undefined, notify: readonly NotifyTarget[]): s
 # shared policy (see the eb-migrate README). Whoever runs \`eb deploy\` needs
 # \`eb-migrate policy --deployer\` for these resources.
 Resources:
-${toYaml(resourcesValue(role, notify), 2)}`;
+${toYaml(resourcesValue(role, notify, ecs), 2)}`;
 }
 
-function optionSettings(): string {
+function optionSettings(resources: boolean, ecs: EcsInit | undefined): string {
+  const table = resources
+    ? `    # Lowest precedence: an ${ENV_PREFIX}TABLE set in the console or with \`eb setenv\` wins.
+    ${ENV_PREFIX}TABLE: '\`{"Ref" : "${TABLE_RESOURCE}"}\`'
+`
+    : "";
+  const ecsLines = ecs
+    ? `    # init --mode ecs: the release runs as a one-off ECS task (lowest precedence, as above).
+${toYaml({ [`${ENV_PREFIX}MODE`]: "ecs", ...ecs.settings }, 4)}`
+    : "";
   return `option_settings:
   aws:elasticbeanstalk:application:environment:
-    # Lowest precedence: an EB_MIGRATE_TABLE set in the console or with \`eb setenv\` wins.
-    ${ENV_PREFIX}TABLE: '\`{"Ref" : "${TABLE_RESOURCE}"}\`'
-`;
+${table}${ecsLines}`;
 }
 
 function settingsReference(resources: boolean): string {

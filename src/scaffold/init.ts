@@ -8,7 +8,7 @@ import { ConfigError } from "../cli/errors.js";
 import { ENV_PREFIX } from "../config/settings.js";
 import { createTableCommand, enableTtlCommand } from "../table/table.js";
 import type { InstanceBundle } from "./bundle.js";
-import { EBEXTENSION_PATH, ebextensionConfig } from "./ebextension.js";
+import { EBEXTENSION_PATH, ebextensionConfig, type EcsInit } from "./ebextension.js";
 import { existingRunnersError, findExistingRunners, formatExistingRunners, type ExistingRunner } from "./existing-runners.js";
 import { fileDiff } from "./init-diff.js";
 import { BUNDLE_PATH, CONTAINER_COMMAND_SCRIPT_PATH, HOOK_PATH, hookScript, LOG_FILE } from "./hook-script.js";
@@ -29,6 +29,8 @@ export interface InitOptions {
   keepExisting?: boolean;
   /** EB_MIGRATE_NOTIFY's targets, for the policy's sns:Publish. */
   notify?: readonly NotifyTarget[];
+  /** init --mode ecs: the ECS settings for option_settings and the ecs-mode policy. */
+  ecs?: EcsInit;
 }
 
 export interface PlannedFile {
@@ -52,7 +54,7 @@ export interface InitResult {
   outcomes: FileOutcome[];
   /** Files an earlier init wrote that this run's options do not use (left in place). */
   leftovers: string[];
-  options: Pick<InitOptions, "containerCommands" | "resources">;
+  options: Pick<InitOptions, "containerCommands" | "resources"> & { ecs?: boolean };
   version: string;
   /** What else runs migrate in the app (kept only with --keep-existing; a dry run lists them too). */
   existingRunners: ExistingRunner[];
@@ -68,7 +70,7 @@ interface Manifest {
 }
 
 /** The files init wants in the app for these options. */
-export function planFiles(options: Pick<InitOptions, "containerCommands" | "resources" | "bundle" | "role" | "notify">): PlannedFile[] {
+export function planFiles(options: Pick<InitOptions, "containerCommands" | "resources" | "bundle" | "role" | "notify" | "ecs">): PlannedFile[] {
   const version = options.bundle.version;
   const script = Buffer.from(hookScript(version));
   return [
@@ -78,7 +80,7 @@ export function planFiles(options: Pick<InitOptions, "containerCommands" | "reso
       : { path: HOOK_PATH, content: script, executable: true },
     {
       path: EBEXTENSION_PATH,
-      content: Buffer.from(ebextensionConfig({ version, containerCommands: options.containerCommands, resources: options.resources, ...(options.role ? { role: options.role } : {}), ...(options.notify ? { notify: options.notify } : {}) })),
+      content: Buffer.from(ebextensionConfig({ version, containerCommands: options.containerCommands, resources: options.resources, ...(options.role ? { role: options.role } : {}), ...(options.notify ? { notify: options.notify } : {}), ...(options.ecs ? { ecs: options.ecs } : {}) })),
       executable: false,
     },
   ];
@@ -145,7 +147,7 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
     dryRun: options.dryRun,
     outcomes,
     leftovers,
-    options: { containerCommands: options.containerCommands, resources: options.resources },
+    options: { containerCommands: options.containerCommands, resources: options.resources, ...(options.ecs ? { ecs: true } : {}) },
     version: options.bundle.version,
     existingRunners,
     diffs,
@@ -236,7 +238,7 @@ export function formatInitReport(result: InitResult): string {
   if (!result.options.resources) {
     steps.push(
       `create the DynamoDB table once (any name; one table can serve several environments):\n       ${createTableCommand("eb-migrate")}\n       ${enableTtlCommand("eb-migrate")}`,
-      `attach "eb-migrate policy --table eb-migrate" to the instance role (one policy for every environment on that role), then: eb setenv ${ENV_PREFIX}TABLE=eb-migrate`,
+      `attach "eb-migrate policy --table eb-migrate${result.options.ecs ? " --mode ecs" : ""}" to the instance role (one policy for every environment on that role), then: eb setenv ${ENV_PREFIX}TABLE=eb-migrate`,
     );
   }
   steps.push("eb deploy   (one instance runs the migrations, the others wait; a failure fails the deployment)");

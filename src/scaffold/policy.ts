@@ -1,5 +1,6 @@
 // The IAM permissions the instance role needs, kept in ONE table (POLICY_ACTIONS) and rendered
 // two ways: plain ARNs for `eb-migrate policy`, CloudFormation intrinsics for the ebextension.
+import { ConfigError } from "../cli/errors.js";
 import type { Mode } from "../config/settings.js";
 import { environmentTopicName, type NotifyTarget } from "../notify/targets.js";
 
@@ -9,6 +10,8 @@ export type ResourceKind =
   | "environment"
   | "taskDefinition"
   | "task"
+  | "cluster"
+  | "passRoles"
   | "logStreams"
   | "notifyTopics"
   | "any";
@@ -19,7 +22,10 @@ export interface ActionGroup {
   mode: Mode | "both";
   actions: readonly string[];
   resource: ResourceKind;
+  /** Literal condition values (e.g. iam:PassedToService). */
   condition?: Record<string, Record<string, string>>;
+  /** ArnLike conditions whose value is a resource, rendered like `resource` (e.g. ecs:cluster). */
+  arnCondition?: Record<string, ResourceKind>;
   /** Only in a policy for an environment that sets EB_MIGRATE_NOTIFY to SNS topics. */
   onlyWithTopics?: boolean;
   /** Only in a policy for an environment that sets EB_MIGRATE_ECS_IMAGE (a revision per image). */
@@ -30,20 +36,35 @@ export interface ActionGroup {
 
 /**
  * Every AWS call eb-migrate makes on an instance. Whoever adds a call to the runner adds its
- * action here; `policy`, the ebextension and the README follow.
+ * action here; `policy`, the ebextension and the README follow (test/scaffold/policy.test.ts
+ * derives the calls from the code and fails on a missing or an unused action).
  *
- * Resource-level permissions (AWS Service Authorization Reference / EB developer guide):
+ * Resource-level permissions (AWS Service Authorization Reference, "Actions, resources, and
+ * condition keys for Amazon Elastic Container Service":
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html,
+ * and the same reference for the other services / the EB developer guide):
  * - DynamoDB item and table actions accept the table ARN.
  * - Auto Scaling Describe* and EC2 Describe* accept only "*".
  * - elasticbeanstalk:DescribeEnvironments and DescribeConfigurationSettings accept the `environment` resource
  *   (arn:...:environment/<application>/<environment>).
- * - ecs:RunTask accepts the task definition ARN; DescribeTasks and StopTask accept task ARNs;
- *   DescribeTaskDefinition and RegisterTaskDefinition accept only "*". Tags given to
+ * - ecs:RunTask accepts the task-definition resource (any revision of the family: `family:*`)
+ *   and the ecs:cluster condition key. RunTask with tags also needs ecs:TagResource on the task
+ *   ("Grant permission to tag resources on creation", condition ecs:CreateAction = RunTask:
+ *   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html);
+ *   the leader tag after RunTask is a plain TagResource on the task, so one TagResource grant
+ *   on the cluster's tasks covers both (a CreateAction condition would refuse the second).
+ * - ecs:DescribeTasks, StopTask and TagResource accept the task resource
+ *   (arn:...:task/<cluster>/<id>: the cluster's tasks with `task/<cluster>/*`).
+ * - ecs:ListTasks lists the container-instance resource type, which a one-off task on Fargate
+ *   has none of: it is granted on "*" with the ecs:cluster condition (ArnLike), as the ECS docs'
+ *   maintainers advise (awsdocs/amazon-ecs-developer-guide#211).
+ * - ecs:DescribeTaskDefinition and RegisterTaskDefinition accept only "*". Tags given to
  *   RegisterTaskDefinition are authorized as ecs:TagResource on the new revision, with
- *   ecs:CreateAction = RegisterTaskDefinition (ECS developer guide, "Grant permission to tag
- *   resources on creation": https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html).
+ *   ecs:CreateAction = RegisterTaskDefinition (same page).
+ * - iam:PassRole accepts the role ARN; iam:PassedToService limits it to ECS tasks.
  * - logs:GetLogEvents accepts the log-stream ARN (the stream name is known from the task).
  * - sns:Publish accepts the topic ARN.
+ * (ecs:RegisterTaskDefinition, with EB_MIGRATE_ECS_IMAGE only, is its own group.)
  */
 export const POLICY_ACTIONS: readonly ActionGroup[] = [
   {
@@ -89,14 +110,23 @@ export const POLICY_ACTIONS: readonly ActionGroup[] = [
     mode: "ecs",
     actions: ["ecs:RunTask"],
     resource: "taskDefinition",
-    why: "start the one-off release task",
+    arnCondition: { "ecs:cluster": "cluster" },
+    why: "start the one-off release task (the task definition's family, in the cluster)",
   },
   {
     sid: "EbMigrateWatchTask",
     mode: "ecs",
-    actions: ["ecs:DescribeTasks", "ecs:StopTask"],
+    actions: ["ecs:DescribeTasks", "ecs:StopTask", "ecs:TagResource"],
     resource: "task",
-    why: "wait for STOPPED and read the exit code; stop the task when the deploy is cancelled",
+    why: "wait for STOPPED and read the exit code; stop the task when the deploy is cancelled; tag it (RunTask's eb-migrate:release tag, then eb-migrate:leader)",
+  },
+  {
+    sid: "EbMigrateFindTask",
+    mode: "ecs",
+    actions: ["ecs:ListTasks"],
+    resource: "any",
+    arnCondition: { "ecs:cluster": "cluster" },
+    why: "find the task of this release a leader started but did not record before it died (ListTasks by startedBy in the cluster)",
   },
   {
     sid: "EbMigrateReadTaskDefinition",
@@ -133,7 +163,7 @@ export const POLICY_ACTIONS: readonly ActionGroup[] = [
     sid: "EbMigratePassTaskRoles",
     mode: "ecs",
     actions: ["iam:PassRole"],
-    resource: "any",
+    resource: "passRoles",
     condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
     why: "RunTask passes the task definition's task and execution roles to ECS (and only to ECS)",
   },
@@ -152,7 +182,7 @@ export interface IamStatement<V> {
   Effect: "Allow";
   Action: string[];
   Resource: V;
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, V>>;
 }
 
 export interface IamPolicy<V> {
@@ -176,13 +206,18 @@ export function policyGroups(mode: Mode, notifyTargets: readonly NotifyTarget[] 
 export function buildPolicy<V>(mode: Mode, arn: (kind: ResourceKind) => V, notifyTargets: readonly NotifyTarget[] = [], features: PolicyFeatures = {}): IamPolicy<V> {
   return {
     Version: "2012-10-17",
-    Statement: policyGroups(mode, notifyTargets, features).map((g) => ({
-      Sid: g.sid,
-      Effect: "Allow" as const,
-      Action: [...g.actions],
-      Resource: arn(g.resource),
-      ...(g.condition ? { Condition: g.condition } : {}),
-    })),
+    Statement: policyGroups(mode, notifyTargets, features).map((g) => {
+      const condition: Record<string, Record<string, V>> = {};
+      for (const [op, values] of Object.entries(g.condition ?? {})) condition[op] = { ...(values as Record<string, V>) };
+      if (g.arnCondition) condition.ArnLike = Object.fromEntries(Object.entries(g.arnCondition).map(([key, kind]) => [key, arn(kind)]));
+      return {
+        Sid: g.sid,
+        Effect: "Allow" as const,
+        Action: [...g.actions],
+        Resource: arn(g.resource),
+        ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
+      };
+    }),
   };
 }
 
@@ -193,15 +228,48 @@ export interface PolicyOptions {
   account?: string;
   /** The Elastic Beanstalk environment's name (any environment when absent). */
   environmentName?: string;
-  ecs?: {
-    /** Family, family:revision or ARN; RunTask is limited to the family when given. */
-    taskDefinition?: string;
-    logGroup?: string;
-    /** EB_MIGRATE_ECS_IMAGE is set: RegisterTaskDefinition (and its tag-on-create) are granted. */
-    image?: boolean;
-  };
+  ecs?: EcsPolicyScope;
   /** EB_MIGRATE_NOTIFY: its SNS topics get sns:Publish. */
   notify?: readonly NotifyTarget[];
+}
+
+/** What narrows the ecs-mode statements; each part left out is a `*`. */
+export interface EcsPolicyScope {
+  /** EB_MIGRATE_ECS_CLUSTER (name or ARN): RunTask, ListTasks and the task actions are limited to it. */
+  cluster?: string;
+  /** Family, family:revision or ARN; RunTask is limited to the family when given. */
+  taskDefinition?: string;
+  logGroup?: string;
+  /** The task definition's task and execution roles (names or ARNs): iam:PassRole is limited to them. */
+  passRoles?: readonly string[];
+  /** EB_MIGRATE_ECS_IMAGE is set: RegisterTaskDefinition (and its tag-on-create) are granted. */
+  image?: boolean;
+}
+
+/** `my-cluster` or `arn:aws:ecs:…:cluster/my-cluster` → `my-cluster`. */
+export function clusterName(cluster: string): string {
+  return cluster.includes(":cluster/") ? cluster.split(":cluster/")[1]! : cluster;
+}
+
+/**
+ * `--pass-role a,arn:aws:iam::1:role/b` → the roles, each an IAM role name (1-64 of
+ * A-Z a-z 0-9 + = , . @ _ -) or a role ARN; anything else is a ConfigError naming the flag.
+ */
+export function parsePassRoles(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  const roles = raw.split(",").map((r) => r.trim()).filter(Boolean);
+  for (const role of roles) {
+    if (!/^[\w+=.@-]{1,64}$/.test(role) && !/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(role)) {
+      throw new ConfigError(`--pass-role=${JSON.stringify(role)} is not valid: expected IAM role names or role ARNs (arn:aws:iam::<account>:role/<name>), comma-separated`);
+    }
+  }
+  if (roles.length === 0) throw new ConfigError("--pass-role is empty: give the task definition's task and execution roles (names or ARNs), comma-separated");
+  return roles;
+}
+
+/** A role name or ARN → its ARN (`arn:<partition>:iam::<account>:role/<name>`; a path stays). */
+function roleArn(role: string, partition: string, account: string): string {
+  return role.startsWith("arn:") ? role : `arn:${partition}:iam::${account}:role/${role}`;
 }
 
 /** The policy document with literal ARNs (`*` where region, account or a name is unknown). */
@@ -211,6 +279,8 @@ export function policyDocument(options: PolicyOptions): IamPolicy<string | strin
   const partition = partitionOf(options.region);
   const family = options.ecs?.taskDefinition ? taskDefinitionFamily(options.ecs.taskDefinition) : "*";
   const logGroup = options.ecs?.logGroup ?? "*";
+  const cluster = options.ecs?.cluster ? clusterName(options.ecs.cluster) : "*";
+  const roles = options.ecs?.passRoles ?? [];
   return buildPolicy(options.mode, (kind): string | string[] => {
     switch (kind) {
       case "table":
@@ -220,7 +290,11 @@ export function policyDocument(options: PolicyOptions): IamPolicy<string | strin
       case "taskDefinition":
         return `arn:${partition}:ecs:${region}:${account}:task-definition/${family}:*`;
       case "task":
-        return `arn:${partition}:ecs:${region}:${account}:task/*`;
+        return `arn:${partition}:ecs:${region}:${account}:task/${cluster}/*`;
+      case "cluster":
+        return `arn:${partition}:ecs:${region}:${account}:cluster/${cluster}`;
+      case "passRoles":
+        return roles.length > 0 ? roles.map((r) => roleArn(r, partition, account)) : `arn:${partition}:iam::${account}:role/*`;
       case "logStreams":
         return `arn:${partition}:logs:${region}:${account}:log-group:${logGroup}:log-stream:*`;
       case "notifyTopics":
@@ -255,11 +329,12 @@ export const POLICY_RESOURCE = "EbMigrateInstancePolicy";
 
 /**
  * The policy for the ebextension's AWS::IAM::ManagedPolicy: the table created next to it, this
- * environment only (AWSEBEnvironmentName is defined in every EB environment's stack). The
- * ebextension knows nothing of ECS, so it is always the local-mode policy. With `notify`, the
- * SNS topics it names (`eb-topic`: the environment's own) may be published to.
+ * environment only (AWSEBEnvironmentName is defined in every EB environment's stack). `mode`
+ * ecs (init --mode ecs) adds the ECS statements, narrowed by `ecs` as `policyDocument` narrows
+ * them (region and account from the stack). With `notify`, the SNS topics it names
+ * (`eb-topic`: the environment's own) may be published to.
  */
-export function cloudFormationPolicyDocument(notify: readonly NotifyTarget[] = []): IamPolicy<CfnValue | CfnValue[]> {
+export function cloudFormationPolicyDocument(notify: readonly NotifyTarget[] = [], mode: Mode = "local", ecs: EcsPolicyScope = {}): IamPolicy<CfnValue | CfnValue[]> {
   const arnPrefix = (service: string): CfnValue[] => [
     "arn:",
     { Ref: "AWS::Partition" },
@@ -269,18 +344,30 @@ export function cloudFormationPolicyDocument(notify: readonly NotifyTarget[] = [
     { Ref: "AWS::AccountId" },
     ":",
   ];
-  return buildPolicy("local", (kind): CfnValue | CfnValue[] => {
+  const join = (parts: CfnValue[]): CfnValue => ({ "Fn::Join": ["", parts] });
+  const cluster = ecs.cluster ? clusterName(ecs.cluster) : "*";
+  const family = ecs.taskDefinition ? taskDefinitionFamily(ecs.taskDefinition) : "*";
+  const roleArnCfn = (role: string): CfnValue => (role.startsWith("arn:") ? role : join(["arn:", { Ref: "AWS::Partition" }, ":iam::", { Ref: "AWS::AccountId" }, `:role/${role}`]));
+  return buildPolicy(mode, (kind): CfnValue | CfnValue[] => {
     switch (kind) {
       case "table":
         return { "Fn::GetAtt": [TABLE_RESOURCE, "Arn"] };
       case "environment":
-        return { "Fn::Join": ["", [...arnPrefix("elasticbeanstalk"), "environment/*/", { Ref: "AWSEBEnvironmentName" }]] };
+        return join([...arnPrefix("elasticbeanstalk"), "environment/*/", { Ref: "AWSEBEnvironmentName" }]);
+      case "taskDefinition":
+        return join([...arnPrefix("ecs"), `task-definition/${family}:*`]);
+      case "task":
+        return join([...arnPrefix("ecs"), `task/${cluster}/*`]);
+      case "cluster":
+        return join([...arnPrefix("ecs"), `cluster/${cluster}`]);
+      case "passRoles":
+        return ecs.passRoles && ecs.passRoles.length > 0 ? ecs.passRoles.map(roleArnCfn) : join(["arn:", { Ref: "AWS::Partition" }, ":iam::", { Ref: "AWS::AccountId" }, ":role/*"]);
+      case "logStreams":
+        return join([...arnPrefix("logs"), `log-group:${ecs.logGroup ?? "*"}:log-stream:*`]);
       case "notifyTopics":
-        return topicArns(notify, (t): CfnValue => (t.kind === "sns" ? t.topicArn : { "Fn::Join": ["", [...arnPrefix("sns"), "ElasticBeanstalkNotifications-Environment-", { Ref: "AWSEBEnvironmentName" }]] }));
+        return topicArns(notify, (t): CfnValue => (t.kind === "sns" ? t.topicArn : join([...arnPrefix("sns"), "ElasticBeanstalkNotifications-Environment-", { Ref: "AWSEBEnvironmentName" }])));
       case "any":
         return "*";
-      default:
-        throw new Error(`the ebextension policy has no ${kind} resource (local mode only)`);
     }
-  }, notify);
+  }, notify, { image: ecs.image === true });
 }

@@ -3,11 +3,12 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateClusterCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
+import { CreateClusterCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTagsForResourceCommand, ListTasksCommand, RunTaskCommand, TagResourceCommand } from "@aws-sdk/client-ecs";
 import { GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { ConfigError, ReleaseFailedError } from "../../src/cli/errors.js";
 import { MARKER_PREFIX, PG_ADVISORY_LOCK_KEY } from "../../src/release/db-lock/launcher.js";
+import { LEADER_TAG, RELEASE_TAG, releaseTagValue, startedBy } from "../../src/ecs/start-task.js";
 import { copyDjangoApp, countSeedRows, DJANGO_PYTHON, duplicateMigrationRows } from "../support/django.js";
 import { createDatabase, type TestDatabase } from "../support/postgres.js";
 import { CLUSTER, FAMILY, LOG_GROUP, run, startEcsBed, type EcsBed } from "./helpers.js";
@@ -210,11 +211,13 @@ describe("runEcsRelease", () => {
     expect(second.records.some((r) => /already started/.test(r.msg))).toBe(false);
   });
 
-  test("a reused clientToken with other parameters (ConflictException) is followed to the task it names", async () => {
+  test("a reused clientToken with other parameters (ConflictException) is followed to the task it names (when the ListTasks look could not find it)", async () => {
     const deployment = { key: "conflict#1", versionLabel: "conflict", deploymentId: "1", source: "test" };
     const first = await run(bed, { deployment, command: ["sh", "-c", "echo first"] });
     const before = bed.ecs.tasks().length;
     // Changed settings between the two leaders (another command): same token, other parameters.
+    // The ListTasks look would find the task first: make it fail once to reach RunTask.
+    bed.sandbox.injectFault({ service: "ecs", operation: "ListTasks", error: "ServerException", message: "lookup down", count: 1 });
     const second = await run(bed, { deployment, command: ["sh", "-c", "echo changed"] });
     expect(second.result.taskArn).toBe(first.result.taskArn);
     expect(bed.ecs.tasks().length).toBe(before);
@@ -231,6 +234,71 @@ describe("runEcsRelease", () => {
     expect(there.tasks![0]!.taskArn).not.toBe(here.tasks![0]!.taskArn);
     const conflict = await bed.clients.ecs.send(new RunTaskCommand({ ...request, cluster: CLUSTER, startedBy: "someone-else" })).catch((e: unknown) => e);
     expect(conflict).toMatchObject({ name: "ConflictException", resourceIds: [here.tasks![0]!.taskArn] });
+  });
+
+  test("the task carries the release tag from RunTask and the leader's instance from TagResource", async () => {
+    const deployment = { key: "tags#1", versionLabel: "tags", deploymentId: "1", source: "test" };
+    const { result } = await run(bed, { deployment });
+    const tags = await bed.clients.ecs.send(new ListTagsForResourceCommand({ resourceArn: result.taskArn! }));
+    expect(tags.tags).toEqual([
+      { key: RELEASE_TAG, value: releaseTagValue(bed.identity, deployment) },
+      { key: LEADER_TAG, value: bed.identity.instanceId },
+    ]);
+  });
+
+  test("a TagResource failure is a warning: the release runs and reports the task's result", async () => {
+    bed.sandbox.injectFault({ service: "ecs", operation: "TagResource", error: "AccessDeniedException", message: "not allowed to tag", count: 1 });
+    const { result, records } = await run(bed, { command: ["sh", "-c", "exit 0"] });
+    expect(result.exitCode).toBe(0);
+    const warnings = records.filter((r) => r.level === "warn" && /could not tag the ECS task with its leader/.test(r.msg));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.msg).toContain("not allowed to tag");
+  });
+
+  test("a leader that died after RunTask, its clientToken expired: the successor finds the running task by ListTasks and follows it", async () => {
+    const deployment = { key: "lookup-running#1", versionLabel: "lookup-running", deploymentId: "1", source: "test" };
+    const lost = new AbortController();
+    // The first leader starts the task and is gone before it records the ARN (its wait ends, the task runs on).
+    const first = await run(bed, { deployment, command: ["sh", "-c", "sleep 1.5; echo from the first leader; exit 5"], lost: lost.signal, hooks: { onLine: () => {}, onTaskStarted: async () => lost.abort("lease lost") } });
+    expect(first.result.detail).toBe("lease lost");
+    const before = bed.ecs.tasks().length;
+    bed.ecs.expireClientTokens();
+    const second = await run(bed, { deployment, identity: { ...bed.identity, instanceId: "i-0successor000001" }, command: ["sh", "-c", "echo from the first leader; exit 5"] });
+    expect(bed.ecs.tasks().length).toBe(before);
+    expect(second.result.exitCode).toBe(5);
+    expect(second.lines).toContain("from the first leader");
+    expect(second.started.map((s) => s.arn)).toEqual([bed.ecs.tasks().at(-1)!.taskArn]);
+    expect(second.records.some((r) => /started this release's ECS task without recording it: following/.test(r.msg))).toBe(true);
+    expect(bed.ecs.tasks().at(-1)!.tags[LEADER_TAG]).toBe("i-0successor000001");
+  });
+
+  test("a task of this release that already stopped is its outcome: the successor reads its exit code, starts nothing", async () => {
+    const deployment = { key: "lookup-stopped#1", versionLabel: "lookup-stopped", deploymentId: "1", source: "test" };
+    const first = await run(bed, { deployment, command: ["sh", "-c", "exit 7"] });
+    expect(first.result.exitCode).toBe(7);
+    const before = bed.ecs.tasks().length;
+    bed.ecs.expireClientTokens();
+    const second = await run(bed, { deployment, command: ["sh", "-c", "exit 7"] });
+    expect(second.result.taskArn).toBe(first.result.taskArn);
+    expect(second.result.exitCode).toBe(7);
+    expect(bed.ecs.tasks().length).toBe(before);
+  });
+
+  test("a task with this release's startedBy but not its release tag is not taken for it", async () => {
+    const deployment = { key: "lookup-other#1", versionLabel: "lookup-other", deploymentId: "1", source: "test" };
+    const stranger = await bed.clients.ecs.send(
+      new RunTaskCommand({ cluster: CLUSTER, taskDefinition: FAMILY, startedBy: startedBy(bed.identity, deployment), overrides: { containerOverrides: [{ name: "app", command: ["sh", "-c", "sleep 5"] }] } }),
+    );
+    const { result } = await run(bed, { deployment, command: ["sh", "-c", "exit 0"] });
+    expect(result.taskArn).not.toBe(stranger.tasks![0]!.taskArn);
+    expect(result.exitCode).toBe(0);
+  });
+
+  test("a failed look (ListTasks denied) is a warning; RunTask still starts the task", async () => {
+    bed.sandbox.injectFault({ service: "ecs", operation: "ListTasks", error: "AccessDeniedException", message: "no ListTasks", count: 1 });
+    const { result, records } = await run(bed, { command: ["sh", "-c", "exit 0"] });
+    expect(result.exitCode).toBe(0);
+    expect(records.some((r) => r.level === "warn" && /could not look for a task of this release.*no ListTasks/.test(r.msg))).toBe(true);
   });
 
   test("overrides over ECS's 8192 characters are refused before RunTask", async () => {
@@ -251,6 +319,52 @@ describe("runEcsRelease", () => {
     const { RegisterTaskDefinitionCommand } = await import("@aws-sdk/client-ecs");
     await bed.clients.ecs.send(new RegisterTaskDefinitionCommand({ family: "vpc-task", networkMode: "awsvpc", containerDefinitions: [{ name: "app", image: "x" }] }));
     await expect(run(bed, { env: { EB_MIGRATE_ECS_TASK_DEFINITION: "vpc-task" } })).rejects.toThrow(/uses awsvpc networking: set EB_MIGRATE_ECS_SUBNETS/);
+  });
+});
+
+describe("sandbox ECS ListTasks and tags", () => {
+  const sleeper = (startedBy: string) =>
+    bed.clients.ecs.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: FAMILY, startedBy, overrides: { containerOverrides: [{ name: "app", command: ["sh", "-c", "sleep 3"] }] } })).then((a) => a.tasks![0]!.taskArn!);
+
+  test("answers only ARNs, RUNNING by default, STOPPED on request, pages of maxResults with nextToken", async () => {
+    const by = `list-${Date.now()}`;
+    const arns = [await sleeper(by), await sleeper(by), await sleeper(by)];
+    const all = await bed.clients.ecs.send(new ListTasksCommand({ cluster: CLUSTER, startedBy: by }));
+    expect(all.taskArns).toEqual(arns);
+    expect(all.nextToken).toBeUndefined();
+    const first = await bed.clients.ecs.send(new ListTasksCommand({ cluster: CLUSTER, startedBy: by, maxResults: 2 }));
+    expect(first.taskArns).toEqual(arns.slice(0, 2));
+    const rest = await bed.clients.ecs.send(new ListTasksCommand({ cluster: CLUSTER, startedBy: by, maxResults: 2, nextToken: first.nextToken }));
+    expect(rest).toMatchObject({ taskArns: arns.slice(2) });
+    expect(rest.nextToken).toBeUndefined();
+    const { StopTaskCommand } = await import("@aws-sdk/client-ecs");
+    await bed.clients.ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: arns[0]! }));
+    expect((await bed.clients.ecs.send(new ListTasksCommand({ cluster: CLUSTER, startedBy: by }))).taskArns).toEqual(arns.slice(1));
+    expect((await bed.clients.ecs.send(new ListTasksCommand({ cluster: CLUSTER, startedBy: by, desiredStatus: "STOPPED" }))).taskArns).toEqual(arns.slice(0, 1));
+    expect((await bed.clients.ecs.send(new ListTasksCommand({ cluster: CLUSTER, startedBy: by, desiredStatus: "PENDING" }))).taskArns).toEqual([]);
+    expect((await bed.clients.ecs.send(new ListTasksCommand({ cluster: CLUSTER, family: FAMILY }))).taskArns).toEqual(expect.arrayContaining(arns.slice(1)));
+  });
+
+  test("refuses what ECS refuses: startedBy with another filter, maxResults over 100, a bad token, an unknown cluster", async () => {
+    await expect(bed.clients.ecs.send(new ListTasksCommand({ cluster: CLUSTER, startedBy: "x", family: FAMILY }))).rejects.toMatchObject({ name: "InvalidParameterException" });
+    await expect(bed.clients.ecs.send(new ListTasksCommand({ cluster: CLUSTER, maxResults: 101 }))).rejects.toMatchObject({ name: "InvalidParameterException" });
+    await expect(bed.clients.ecs.send(new ListTasksCommand({ cluster: CLUSTER, nextToken: "not-a-token" }))).rejects.toMatchObject({ name: "InvalidParameterException" });
+    await expect(bed.clients.ecs.send(new ListTasksCommand({ cluster: "nope" }))).rejects.toMatchObject({ name: "ClusterNotFoundException" });
+  });
+
+  test("tags: TagResource adds and overwrites, DescribeTasks shows them only with include TAGS, unknown tasks and bad tags are refused", async () => {
+    const arn = await sleeper("tags-test");
+    await bed.clients.ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "a", value: "1" }, { key: "b", value: "2" }] }));
+    await bed.clients.ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "a", value: "3" }] }));
+    expect((await bed.clients.ecs.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags).toEqual([{ key: "a", value: "3" }, { key: "b", value: "2" }]);
+    const plain = await bed.clients.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [arn] }));
+    expect(plain.tasks![0]!.tags).toBeUndefined();
+    const tagged = await bed.clients.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [arn], include: ["TAGS"] }));
+    expect(tagged.tasks![0]!.tags).toEqual([{ key: "a", value: "3" }, { key: "b", value: "2" }]);
+    const missing = arn.replace(/[0-9a-f]{32}$/, "0".repeat(32));
+    await expect(bed.clients.ecs.send(new TagResourceCommand({ resourceArn: missing, tags: [{ key: "a", value: "1" }] }))).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+    await expect(bed.clients.ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "aws:x", value: "1" }] }))).rejects.toMatchObject({ name: "InvalidParameterException" });
+    await expect(bed.clients.ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "k", value: "v#1" }] }))).rejects.toMatchObject({ name: "InvalidParameterException" });
   });
 });
 

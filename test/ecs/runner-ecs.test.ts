@@ -140,4 +140,29 @@ describe("eb-migrate run in ecs mode", () => {
     expect(bed.ecs.tasks(), detail).toHaveLength(1);
     expect(await countSeedRows(db)).toBe(1);
   });
+
+  test("leader SIGKILLed after RunTask started its task but before it answered (ARN never recorded), token expired: the successor follows that task; one task, no conflict", async () => {
+    const bed = await setUp("echo waiting; sleep 3; echo finished", { EB_MIGRATE_LEASE_SECONDS: "60" });
+    // The first RunTask starts its task and answers only 30 s later: the leader dies in between.
+    bed.ecs.injectRunTaskAnswerDelay({ delayMs: 30_000, count: 1 });
+    const running = await startAll(bed);
+    const leader = await Promise.race(running.map((r) => r.waitFor(/starting the release as an ECS task/).then(() => r)));
+    for (let n = 0; n < 200 && bed.ecs.tasks().length === 0; n++) await new Promise((r) => setTimeout(r, 50));
+    expect(bed.ecs.tasks()).toHaveLength(1);
+    // More than 24 hours on: RunTask's clientToken no longer brings the task back.
+    bed.ecs.expireClientTokens();
+    leader.child.kill("SIGKILL");
+    await leader.done;
+    await bed.sandbox.terminate(leader.id);
+    const runs = await Promise.all(running.filter((r) => r !== leader).map((r) => r.done));
+    const detail = describeRuns(runs) + leader.output();
+    expect(leader.output(), detail).not.toMatch(/ECS task started/);
+    expect(bed.ecs.tasks(), detail).toHaveLength(1);
+    expect(bed.ecs.tasks()[0]!.exitCode, detail).toBe(0);
+    expect(runs.map((r) => r.exitCode), detail).toEqual([0, 0]);
+    const successor = runs.find((r) => r.stats?.role === "leader");
+    expect(successor?.output, detail).toMatch(/started this release's ECS task without recording it: following/);
+    expect(successor?.output, detail).toContain(bed.ecs.tasks()[0]!.taskArn);
+    expect(detail).not.toMatch(/ConflictException|clientToken is in use/);
+  });
 });

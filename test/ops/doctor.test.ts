@@ -154,7 +154,12 @@ describe("eb-migrate doctor", () => {
     const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
     expect(byName["ECS task definition"]).toMatchObject({ status: "pass", detail: expect.stringMatching(/container app, network mode awsvpc/) });
     expect(byName["ECS network"]).toMatchObject({ status: "fail", detail: expect.stringMatching(/EB_MIGRATE_ECS_SUBNETS is empty/) });
-    expect(byName["permissions EbMigrateRunTask"]).toMatchObject({ status: "pass" });
+    // Only what a call without side effects proves is tried; the rest says why not.
+    expect(byName["permissions EbMigrateRunTask"]).toMatchObject({ status: "skip", detail: expect.stringMatching(/ecs:RunTask: cannot be tried without starting a task/) });
+    expect(byName["permissions EbMigrateWatchTask"]).toMatchObject({ status: "pass", detail: expect.stringMatching(/^2 of 3 allowed \(not tried: ecs:TagResource: cannot be tried without tagging a task/) });
+    expect(byName["permissions EbMigrateFindTask"]).toMatchObject({ status: "pass", detail: "1 of 1 allowed" });
+    expect(byName["permissions EbMigratePassTaskRoles"]).toMatchObject({ status: "skip" });
+    expect(byName["permissions EbMigrateReadTaskDefinition"]).toMatchObject({ status: "pass" });
     expect(byName["permissions EbMigrateTaskLogEvents"]).toMatchObject({ status: "pass" });
     expect(byName["command"]).toBeUndefined();
 
@@ -162,10 +167,10 @@ describe("eb-migrate doctor", () => {
     expect(fixed.exitCode, fixed.stdout).toBe(0);
     expect(fixed.stdout).toMatch(/^PASS ECS network: awsvpc: subnets subnet-0abc/m);
 
-    sandbox.injectFault({ service: "ecs", operation: "RunTask", error: "AccessDeniedException" });
+    sandbox.injectFault({ service: "ecs", operation: "ListTasks", error: "AccessDeniedException" });
     const denied = await doctor([], { ...ecsEnv, EB_MIGRATE_ECS_SUBNETS: "subnet-0abc" });
     expect(denied.exitCode, denied.stdout).toBe(1);
-    expect(denied.stdout).toMatch(/^FAIL permissions EbMigrateRunTask: denied: ecs:RunTask$/m);
+    expect(denied.stdout).toMatch(/^FAIL permissions EbMigrateFindTask: denied: ecs:ListTasks$/m);
     expect(denied.stdout).toMatch(/eb-migrate policy --mode ecs/);
   });
 });

@@ -242,6 +242,52 @@ describe("the CLI (built bundles)", () => {
     expect(again.stdout).toMatch(/unchanged\s+\.platform\/eb-migrate\/eb-migrate\.cjs/);
   });
 
+  it("init --mode ecs writes the ECS settings into option_settings and the ecs-mode policy", () => {
+    const dir = djangoApp();
+    const result = cli(dev, ["init", "--dir", dir, "--mode", "ecs", "--ecs-cluster", "release", "--ecs-task-definition", "migrate:3", "--ecs-subnets", "subnet-0abc", "--ecs-capacity-provider-strategy", "FARGATE_SPOT:3,FARGATE:1:1", "--pass-role", "migrate-task", "--log-group", "/ecs/migrate"]);
+    expect(result.status, result.stderr).toBe(0);
+    const config = parse(readFileSync(join(dir, EBEXTENSION_PATH), "utf8")) as { option_settings: Record<string, Record<string, string>>; Resources: Record<string, { Properties: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown; Condition?: unknown }[] } } }> };
+    expect(config.option_settings["aws:elasticbeanstalk:application:environment"]).toEqual({
+      EB_MIGRATE_TABLE: '`{"Ref" : "EbMigrateTable"}`',
+      EB_MIGRATE_MODE: "ecs",
+      EB_MIGRATE_ECS_CLUSTER: "release",
+      EB_MIGRATE_ECS_TASK_DEFINITION: "migrate:3",
+      EB_MIGRATE_ECS_SUBNETS: "subnet-0abc",
+      EB_MIGRATE_ECS_CAPACITY_PROVIDER_STRATEGY: "FARGATE_SPOT:3,FARGATE:1:1",
+    });
+    const statements = config.Resources.EbMigrateInstancePolicy!.Properties.PolicyDocument.Statement;
+    const actions = statements.flatMap((s) => s.Action);
+    for (const a of ["ecs:RunTask", "ecs:ListTasks", "ecs:TagResource", "ecs:DescribeTasks", "ecs:StopTask", "ecs:DescribeTaskDefinition", "iam:PassRole", "logs:GetLogEvents"]) expect(actions).toContain(a);
+    const text = JSON.stringify(statements);
+    expect(text).toContain("task-definition/migrate:*");
+    expect(text).toContain("log-group:/ecs/migrate:log-stream:*");
+    expect(text).toContain(":role/migrate-task");
+    expect(text).toContain("cluster/release");
+    // Without resources the settings are still written (and the next steps name the ecs policy).
+    const bare = djangoApp();
+    const noResources = cli(dev, ["init", "--dir", bare, "--no-resources", "--mode", "ecs", "--ecs-cluster", "release", "--ecs-task-definition", "migrate"]);
+    expect(noResources.status, noResources.stderr).toBe(0);
+    expect(noResources.stdout).toContain("eb-migrate policy --table eb-migrate --mode ecs");
+    const bareConfig = parse(readFileSync(join(bare, EBEXTENSION_PATH), "utf8")) as { option_settings: Record<string, Record<string, string>>; Resources?: unknown };
+    expect(bareConfig.Resources).toBeUndefined();
+    expect(bareConfig.option_settings["aws:elasticbeanstalk:application:environment"]).toEqual({ EB_MIGRATE_MODE: "ecs", EB_MIGRATE_ECS_CLUSTER: "release", EB_MIGRATE_ECS_TASK_DEFINITION: "migrate" });
+  });
+
+  it("init --mode ecs without the cluster or task definition, or ECS flags without --mode ecs, is exit 2 naming the flags; nothing written", () => {
+    const dir = djangoApp();
+    const missing = cli(dev, ["init", "--dir", dir, "--mode", "ecs", "--ecs-container", "web"]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("init --mode ecs needs --ecs-cluster and --ecs-task-definition");
+    const stray = cli(dev, ["init", "--dir", dir, "--ecs-cluster", "release", "--pass-role", "x"]);
+    expect(stray.status).toBe(2);
+    expect(stray.stderr).toContain("--ecs-cluster, --pass-role apply only to ecs mode: add --mode ecs");
+    const bad = cli(dev, ["init", "--dir", dir, "--mode", "ecs", "--ecs-cluster", "release", "--ecs-task-definition", "migrate", "--ecs-subnets", "nope"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/ecs-subnets|EB_MIGRATE_ECS_SUBNETS/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+    expect(readdirSync(dir)).toEqual(["manage.py"]);
+  });
+
   it("policy --json prints a policy document for the table from the settings", () => {
     const result = cli(instance, ["policy", "--json", "--mode", "ecs", "--region", "eu-west-1"], { EB_MIGRATE_TABLE: "shared-leases", EB_MIGRATE_ECS_TASK_DEFINITION: "migrate:4" });
     expect(result.status, result.stderr).toBe(0);

@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
   cloudFormationPolicyDocument,
@@ -38,20 +41,30 @@ describe("policyDocument", () => {
     expect(eb.Resource).toBe("arn:aws:elasticbeanstalk:us-east-1:1:environment/*/prod");
   });
 
-  it("adds the ECS statements in ecs mode, RunTask limited to the task definition family", () => {
+  it("adds the ECS statements in ecs mode, each scoped as far as ECS allows", () => {
     const doc = policyDocument({
       table: "t",
       mode: "ecs",
       region: "eu-west-1",
       account: "1",
-      ecs: { taskDefinition: "arn:aws:ecs:eu-west-1:1:task-definition/migrate:12", logGroup: "/ecs/migrate" },
+      ecs: { cluster: "arn:aws:ecs:eu-west-1:1:cluster/release", taskDefinition: "arn:aws:ecs:eu-west-1:1:task-definition/migrate:12", logGroup: "/ecs/migrate", passRoles: ["migrate-task", "arn:aws:iam::1:role/ecs/exec"] },
     });
     const find = (action: string) => doc.Statement.find((s) => s.Action.includes(action))!;
-    expect(find("ecs:RunTask").Resource).toBe("arn:aws:ecs:eu-west-1:1:task-definition/migrate:*");
-    expect(find("ecs:DescribeTasks").Action).toContain("ecs:StopTask");
+    expect(find("ecs:RunTask")).toMatchObject({ Resource: "arn:aws:ecs:eu-west-1:1:task-definition/migrate:*", Condition: { ArnLike: { "ecs:cluster": "arn:aws:ecs:eu-west-1:1:cluster/release" } } });
+    expect(find("ecs:DescribeTasks").Action.sort()).toEqual(["ecs:DescribeTasks", "ecs:StopTask", "ecs:TagResource"]);
+    expect(find("ecs:DescribeTasks").Resource).toBe("arn:aws:ecs:eu-west-1:1:task/release/*");
+    expect(find("ecs:ListTasks")).toMatchObject({ Resource: "*", Condition: { ArnLike: { "ecs:cluster": "arn:aws:ecs:eu-west-1:1:cluster/release" } } });
+    expect(find("ecs:DescribeTaskDefinition").Resource).toBe("*");
     expect(find("logs:GetLogEvents").Resource).toBe("arn:aws:logs:eu-west-1:1:log-group:/ecs/migrate:log-stream:*");
-    expect(find("iam:PassRole").Condition).toEqual({ StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
-    expect(actionsOf(doc)).toContain("ecs:DescribeTaskDefinition");
+    expect(find("iam:PassRole")).toMatchObject({ Resource: ["arn:aws:iam::1:role/migrate-task", "arn:aws:iam::1:role/ecs/exec"], Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } } });
+  });
+
+  it("leaves what is not given as *: any cluster, any role (still only passed to ECS tasks)", () => {
+    const doc = policyDocument({ table: "t", mode: "ecs" });
+    const find = (action: string) => doc.Statement.find((s) => s.Action.includes(action))!;
+    expect(find("ecs:ListTasks").Condition).toEqual({ ArnLike: { "ecs:cluster": "arn:aws:ecs:*:*:cluster/*" } });
+    expect(find("ecs:StopTask").Resource).toBe("arn:aws:ecs:*:*:task/*/*");
+    expect(find("iam:PassRole")).toMatchObject({ Resource: "arn:aws:iam::*:role/*", Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } } });
   });
 
   it("lists every action of POLICY_ACTIONS in some mode, and nothing else", () => {
@@ -79,6 +92,39 @@ describe("policyDocument", () => {
     expect(partitionOf("us-gov-west-1")).toBe("aws-us-gov");
     expect(partitionOf("eu-central-1")).toBe("aws");
     expect(policyDocument({ table: "t", mode: "local", region: "cn-north-1" }).Statement[0]!.Resource).toMatch(/^arn:aws-cn:dynamodb:/);
+  });
+});
+
+/**
+ * The ECS, Logs and IAM actions the code really calls: every `new XCommand(` of the ECS and
+ * CloudWatch Logs clients in the runtime sources (not the sandbox, the test beds, or doctor's
+ * permission probes, which mirror the policy), plus iam:PassRole, which RunTask needs.
+ */
+function ecsActionsCalled(): string[] {
+  const root = fileURLToPath(new URL("../../src/", import.meta.url));
+  const skipped = /^(sandbox|chaos|demo|dev|bench)\/|^ops\/checks\/permissions\.ts$/;
+  const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts") && !skipped.test(relative(root, join(root, f)).split("\\").join("/")));
+  const called = new Set<string>();
+  for (const file of files) {
+    const text = readFileSync(join(root, file), "utf8");
+    for (const [client, prefix] of [["@aws-sdk/client-ecs", "ecs"], ["@aws-sdk/client-cloudwatch-logs", "logs"]] as const) {
+      const imports = [...text.matchAll(new RegExp(`import \\{([^}]*)\\} from "${client}"`, "g"))].flatMap((m) => m[1]!.split(",").map((n) => n.trim().replace(/^type\s+/, "")));
+      for (const name of imports.filter((n) => n.endsWith("Command"))) {
+        if (new RegExp(`new ${name}\\(`).test(text)) called.add(`${prefix}:${name.slice(0, -"Command".length)}`);
+      }
+    }
+  }
+  if (called.has("ecs:RunTask")) called.add("iam:PassRole");
+  return [...called].sort();
+}
+
+describe("the ecs-mode policy against the code", () => {
+  it("grants exactly the ECS, Logs and IAM actions the code calls", () => {
+    const granted = POLICY_ACTIONS.filter((g) => g.mode === "ecs").flatMap((g) => g.actions.filter((a) => /^(ecs|logs|iam):/.test(a)));
+    const called = ecsActionsCalled();
+    expect(called).toContain("ecs:ListTasks");
+    expect(called).toContain("ecs:TagResource");
+    expect([...granted].sort()).toEqual(called);
   });
 });
 
@@ -111,6 +157,18 @@ describe("taskDefinitionFamily", () => {
 describe("cloudFormationPolicyDocument", () => {
   it("has exactly the local-mode actions, from the same table", () => {
     expect(actionsOf(cloudFormationPolicyDocument())).toEqual(actionsOf(policyDocument({ table: "t", mode: "local" })));
+  });
+
+  it("init --mode ecs: the ecs-mode actions, scoped like policyDocument with the stack's region and account", () => {
+    const doc = cloudFormationPolicyDocument([], "ecs", { cluster: "release", taskDefinition: "migrate:3", passRoles: ["migrate-task"] });
+    expect(actionsOf(doc)).toEqual(actionsOf(policyDocument({ table: "t", mode: "ecs" })));
+    const find = (action: string) => doc.Statement.find((s) => s.Action.includes(action))!;
+    const text = (v: unknown) => JSON.stringify(v);
+    expect(text(find("ecs:RunTask").Resource)).toContain('"task-definition/migrate:*"');
+    expect(text(find("ecs:RunTask").Condition)).toContain('"cluster/release"');
+    expect(text(find("ecs:ListTasks").Condition)).toContain('{"Ref":"AWS::AccountId"}');
+    expect(text(find("ecs:StopTask").Resource)).toContain('"task/release/*"');
+    expect(text(find("iam:PassRole").Resource)).toContain('":role/migrate-task"');
   });
 
   it("points the table statement at the table resource and the EB reads at this environment", () => {

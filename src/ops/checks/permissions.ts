@@ -1,13 +1,16 @@
 // Every IAM action of the policy (POLICY_ACTIONS, so the two cannot drift), tested by a real
 // call that changes nothing: reads of keys that do not exist, conditional writes whose
-// condition cannot hold, ECS calls aimed at a cluster that does not exist. A denied call is a
-// missing permission; the expected "not found" / "condition failed" answer means allowed.
+// condition cannot hold, ECS calls on tasks that do not exist in the configured cluster (the
+// policy may be scoped to it). A denied call is a missing permission; the expected "not found" /
+// "condition failed" answer means allowed. What only a side effect would prove (RunTask starts a
+// task, TagResource tags one, PassRole is checked inside RunTask, Publish sends a message) is
+// not tried, and the report says so.
 import { randomBytes } from "node:crypto";
 import { DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand } from "@aws-sdk/client-auto-scaling";
 import { GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeTableCommand, DescribeTimeToLiveCommand, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeInstancesCommand, DescribeTagsCommand } from "@aws-sdk/client-ec2";
-import { DescribeTaskDefinitionCommand, DescribeTasksCommand, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTasksCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { DescribeConfigurationSettingsCommand, DescribeEnvironmentsCommand } from "@aws-sdk/client-elastic-beanstalk";
 import type { AwsClients } from "../../aws/clients.js";
 import { errorCode, isAccessDenied } from "../../aws/errors.js";
@@ -27,6 +30,8 @@ export interface ProbeContext {
   applicationName?: string;
   taskDefinition?: string;
   logGroup?: string;
+  /** EB_MIGRATE_ECS_CLUSTER: the ECS probes aim at it (a policy may allow only its tasks). */
+  cluster?: string;
 }
 
 interface Probe {
@@ -43,6 +48,10 @@ const doctorKey = (token: string) => ({ [PARTITION_KEY]: { S: `doctor#${token}` 
 const noSuchItem = "attribute_exists(#pk)";
 const needsTable = (ctx: ProbeContext) => (ctx.tableExists ? undefined : "the table does not exist");
 const bogusCluster = (token: string) => `eb-migrate-doctor-${token}`;
+/** The configured cluster, else one that cannot exist (then only an unscoped grant is proved). */
+const probeCluster = (c: ProbeContext, token: string) => c.cluster ?? bogusCluster(token);
+/** A task id no task has: 32 hex digits from the probe's token. */
+const noSuchTask = (token: string) => token.padEnd(32, "0");
 
 export const PROBES: Record<string, Probe> = {
   // Any authorized Publish sends a message (to a topic that does not exist, a policy scoped to
@@ -80,20 +89,29 @@ export const PROBES: Record<string, Probe> = {
   },
   "ecs:RunTask": {
     neededBy: "ecs",
-    allowedErrors: ["ClusterNotFoundException", "ClientException", "InvalidParameterException"],
-    untestable: (c) => (c.taskDefinition ? undefined : "no task definition is configured"),
-    // A cluster that cannot exist: authorized (on the task definition) but nothing can start.
-    call: (c, t) => c.clients.ecs.send(new RunTaskCommand({ cluster: bogusCluster(t), taskDefinition: c.taskDefinition! })),
+    untestable: () => "cannot be tried without starting a task (the release's first RunTask fails with AccessDenied naming ecs:RunTask when it is missing)",
+    call: async () => undefined,
+  },
+  "ecs:TagResource": {
+    neededBy: "ecs",
+    untestable: () => "cannot be tried without tagging a task or a revision (RunTask, and RegisterTaskDefinition with EB_MIGRATE_ECS_IMAGE, fail with AccessDenied naming it when they may not tag what they create)",
+    call: async () => undefined,
   },
   "ecs:DescribeTasks": {
     neededBy: "ecs",
     allowedErrors: ["ClusterNotFoundException", "InvalidParameterException"],
-    call: (c, t) => c.clients.ecs.send(new DescribeTasksCommand({ cluster: bogusCluster(t), tasks: [t] })),
+    call: (c, t) => c.clients.ecs.send(new DescribeTasksCommand({ cluster: probeCluster(c, t), tasks: [noSuchTask(t)] })),
   },
   "ecs:StopTask": {
     neededBy: "ecs",
+    // A task that does not exist: "The referenced task was not found", nothing stopped.
     allowedErrors: ["ClusterNotFoundException", "InvalidParameterException"],
-    call: (c, t) => c.clients.ecs.send(new StopTaskCommand({ cluster: bogusCluster(t), task: t, reason: "eb-migrate doctor permission check" })),
+    call: (c, t) => c.clients.ecs.send(new StopTaskCommand({ cluster: probeCluster(c, t), task: noSuchTask(t), reason: "eb-migrate doctor permission check" })),
+  },
+  "ecs:ListTasks": {
+    neededBy: "ecs",
+    allowedErrors: ["ClusterNotFoundException"],
+    call: (c, t) => c.clients.ecs.send(new ListTasksCommand({ cluster: probeCluster(c, t), startedBy: `eb-migrate-doctor/${t}` })),
   },
   "ecs:DescribeTaskDefinition": {
     neededBy: "ecs",
@@ -105,11 +123,6 @@ export const PROBES: Record<string, Probe> = {
   "ecs:RegisterTaskDefinition": {
     neededBy: "ecs",
     untestable: () => "a test would register a task definition revision; the leader's RegisterTaskDefinition names the missing permission when it is denied",
-    call: async () => undefined,
-  },
-  "ecs:TagResource": {
-    neededBy: "ecs",
-    untestable: () => "a test would tag a resource; the leader's RegisterTaskDefinition names the missing permission when it is denied",
     call: async () => undefined,
   },
   "logs:GetLogEvents": {

@@ -19,6 +19,15 @@ export interface NoExitCodeFault {
   count?: number;
 }
 
+/**
+ * The next RunTask calls start their task and answer only after `delayMs`: a leader killed in
+ * that window started a task it never learned the ARN of (tests of the ListTasks lookup).
+ */
+export interface RunTaskAnswerDelayFault {
+  delayMs: number;
+  count?: number;
+}
+
 /** What goes wrong with one task. */
 export type TaskFault = { kind: "stuck-pending" } | { kind: "no-exit-code"; fault: NoExitCodeFault };
 
@@ -28,11 +37,15 @@ export interface EcsFaultControls {
   injectNoExitCode(fault?: NoExitCodeFault): void;
   /** The next `count` tasks stay PENDING until stopped. */
   injectStuckPending(count?: number): void;
+  injectRunTaskAnswerDelay(fault: RunTaskAnswerDelayFault): void;
+  /** Forgets every RunTask clientToken, as ECS does after 24 hours (admin control, not a fault). */
+  expireClientTokens(): void;
   clearFaults(): void;
 }
 
-export class EcsFaults implements EcsFaultControls {
+export class EcsFaults implements Omit<EcsFaultControls, "expireClientTokens"> {
   private readonly runTaskFailures: RunTaskFailureFault[] = [];
+  private readonly answerDelays: RunTaskAnswerDelayFault[] = [];
   private readonly noExitCode: NoExitCodeFault[] = [];
   private stuckPending = 0;
 
@@ -48,8 +61,22 @@ export class EcsFaults implements EcsFaultControls {
     this.stuckPending += count;
   }
 
+  injectRunTaskAnswerDelay(fault: RunTaskAnswerDelayFault): void {
+    this.answerDelays.push({ ...fault });
+  }
+
+  /** How long this RunTask's answer waits after its task was started (counted down). */
+  takeAnswerDelay(): number {
+    const fault = this.answerDelays[0];
+    if (!fault) return 0;
+    if ((fault.count ?? 1) <= 1) this.answerDelays.shift();
+    else fault.count = (fault.count ?? 1) - 1;
+    return fault.delayMs;
+  }
+
   clearFaults(): void {
     this.runTaskFailures.length = 0;
+    this.answerDelays.length = 0;
     this.noExitCode.length = 0;
     this.stuckPending = 0;
   }
@@ -79,7 +106,9 @@ export class EcsFaults implements EcsFaultControls {
 
 /**
  * An admin fault request for ECS, e.g. `{"service":"ecs","kind":"runtask-failure","reason":"RESOURCE:MEMORY","count":2}`,
- * `{"service":"ecs","kind":"no-exit-code"}`, `{"service":"ecs","kind":"stuck-pending"}` or `{"service":"ecs","kind":"clear"}`.
+ * `{"service":"ecs","kind":"no-exit-code"}`, `{"service":"ecs","kind":"stuck-pending"}`,
+ * `{"service":"ecs","kind":"runtask-answer-delay","delayMs":5000}`, `{"service":"ecs","kind":"expire-client-tokens"}`
+ * or `{"service":"ecs","kind":"clear"}`.
  * Returns false when `kind` is not an ECS-specific fault (the generic fault list handles it).
  */
 export function applyEcsFault(ecs: EcsFaultControls, body: Record<string, unknown>): boolean {
@@ -94,6 +123,12 @@ export function applyEcsFault(ecs: EcsFaultControls, body: Record<string, unknow
       return true;
     case "stuck-pending":
       ecs.injectStuckPending(count ?? 1);
+      return true;
+    case "runtask-answer-delay":
+      ecs.injectRunTaskAnswerDelay({ delayMs: typeof body.delayMs === "number" ? body.delayMs : 5_000, count });
+      return true;
+    case "expire-client-tokens":
+      ecs.expireClientTokens();
       return true;
     case "clear":
       ecs.clearFaults();

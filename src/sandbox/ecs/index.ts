@@ -7,7 +7,7 @@ import { EcsFaults, type EcsFaultControls } from "./faults.js";
 import { createEcsRegistry } from "./registry.js";
 import { createEcsTasks, type SandboxTask } from "./tasks.js";
 
-export { applyEcsFault, type NoExitCodeFault, type RunTaskFailureFault } from "./faults.js";
+export { applyEcsFault, type NoExitCodeFault, type RunTaskAnswerDelayFault, type RunTaskFailureFault } from "./faults.js";
 export type { SandboxTask } from "./tasks.js";
 
 export interface EcsServiceOptions {
@@ -48,6 +48,8 @@ export function createEcsService(options: EcsServiceOptions): EcsService {
     injectRunTaskFailure: (fault) => faults.injectRunTaskFailure(fault),
     injectNoExitCode: (fault) => faults.injectNoExitCode(fault),
     injectStuckPending: (count) => faults.injectStuckPending(count),
+    injectRunTaskAnswerDelay: (fault) => faults.injectRunTaskAnswerDelay(fault),
+    expireClientTokens: () => tasks.expireClientTokens(),
     clearFaults: () => faults.clearFaults(),
     tasks: () => tasks.list(),
     waitForStopped: (taskArn) => tasks.waitForStopped(taskArn),

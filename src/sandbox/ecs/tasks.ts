@@ -1,12 +1,14 @@
-// The sandbox ECS's one-off tasks: RunTask, DescribeTasks and StopTask with the real lifecycle
-// (PROVISIONING → PENDING → RUNNING → DEACTIVATING → STOPPED); a task's main container runs as
-// a local process in its own group, with real exit codes and its output in the awslogs stream.
+// The sandbox ECS's one-off tasks: RunTask, DescribeTasks, StopTask and ListTasks with the real
+// lifecycle (PROVISIONING → PENDING → RUNNING → DEACTIVATING → STOPPED), and tags on tasks
+// (RunTask's tags, TagResource, UntagResource, ListTagsForResource); a task's main container
+// runs as a local process in its own group, with real exit codes and its output in the awslogs stream.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { constants as osConstants } from "node:os";
 import { LineSplitter } from "../../release/output-tail.js";
 import { signalChildGroup } from "../../release/process-group.js";
 import type { LogStore } from "../logs.js";
+import { paginate } from "../pagination.js";
 import { AwsError } from "../wire-errors.js";
 import type { EcsFaults, TaskFault } from "./faults.js";
 import { epochSeconds as seconds, type ContainerDefinition, type EcsRegistry, type Json, type TaskDefinition } from "./registry.js";
@@ -18,6 +20,7 @@ export interface SandboxTask {
   command: string[];
   environment: Record<string, string>;
   exitCode?: number;
+  tags: Record<string, string>;
 }
 
 export interface EcsTasksOptions {
@@ -33,11 +36,13 @@ export interface EcsTasksOptions {
 }
 
 export interface EcsTasks {
-  operations: Record<string, (input: Json) => Json>;
+  operations: Record<string, (input: Json) => Json | Promise<Json>>;
   /** Every task RunTask started, oldest first. */
   list(): SandboxTask[];
   /** Resolves when the task is STOPPED. */
   waitForStopped(taskArn: string): Promise<void>;
+  /** Forgets every RunTask clientToken (what 24 hours do on ECS). */
+  expireClientTokens(): void;
   /** Kills every task still running and waits (briefly) for them to stop. */
   close(): Promise<void>;
 }
@@ -69,6 +74,8 @@ interface Task {
   stopCode?: string;
   stoppedReason?: string;
   containers: ContainerState[];
+  /** Insertion order is the order ListTagsForResource answers. */
+  tags: Map<string, string>;
   process?: ChildProcess;
   fault?: TaskFault;
   stopped: Promise<void>;
@@ -77,6 +84,46 @@ interface Task {
 
 /** How long ECS remembers a RunTask client token. */
 export const CLIENT_TOKEN_TTL_MS = 24 * 3600 * 1000;
+
+/**
+ * How long a STOPPED task still appears in ListTasks: "Recently stopped tasks might appear in the
+ * returned results" (API_ListTasks); ECS keeps stopped tasks visible for about an hour
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-errors.html).
+ */
+export const STOPPED_TASK_LISTED_MS = 3600 * 1000;
+
+/** The desiredStatus values ListTasks accepts (PENDING is accepted and never matches: ECS never sets it). */
+const DESIRED_STATUSES = new Set(["RUNNING", "PENDING", "STOPPED"]);
+
+/**
+ * ECS tag rules (API_Tag, "Tagging your Amazon ECS resources"): at most 50 per resource; keys of
+ * 1-128 and values of 0-256 letters, numbers, spaces and + - = . _ : / @; the aws: prefix is
+ * reserved. https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html
+ */
+const MAX_TAGS = 50;
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+function checkedTags(raw: unknown): [string, string][] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new AwsError("InvalidParameterException", "tags must be a list of key/value objects");
+  return raw.map((t: unknown) => {
+    const key = (t as Json | null)?.key;
+    const value = (t as Json | null)?.value ?? "";
+    if (typeof key !== "string" || key.length < 1 || key.length > 128 || !TAG_TEXT.test(key)) throw new AwsError("InvalidParameterException", `Tag key ${JSON.stringify(key)} is not valid: 1-128 letters, numbers, spaces and + - = . _ : / @`);
+    if (typeof value !== "string" || value.length > 256 || !TAG_TEXT.test(value)) throw new AwsError("InvalidParameterException", `Tag value ${JSON.stringify(value)} of ${key} is not valid: up to 256 letters, numbers, spaces and + - = . _ : / @`);
+    if (key.toLowerCase().startsWith("aws:")) throw new AwsError("InvalidParameterException", "Tag keys beginning with aws: are reserved for AWS use.");
+    return [key, value];
+  });
+}
+
+function setTags(target: Map<string, string>, tags: [string, string][]): void {
+  const merged = new Map(target);
+  for (const [k, v] of tags) merged.set(k, v);
+  if (merged.size > MAX_TAGS) throw new AwsError("InvalidParameterException", `A resource can have at most ${MAX_TAGS} tags.`);
+  for (const [k, v] of tags) target.set(k, v);
+}
+
+const tagList = (tags: Map<string, string>): Json[] => [...tags].map(([key, value]) => ({ key, value }));
 
 /** JSON with object keys sorted: two requests with the same parameters in another order compare equal. */
 function canonicalJson(value: unknown): string {
@@ -105,7 +152,7 @@ export function createEcsTasks(options: EcsTasksOptions): EcsTasks {
     timers.add(t);
   };
 
-  const describeTask = (t: Task): Json => ({
+  const describeTask = (t: Task, withTags = false): Json => ({
     taskArn: t.taskArn,
     clusterArn: t.clusterArn,
     taskDefinitionArn: t.definition.taskDefinitionArn,
@@ -130,9 +177,21 @@ export function createEcsTasks(options: EcsTasksOptions): EcsTasks {
       exitCode: c.exitCode,
       reason: c.reason,
     })),
+    // DescribeTasks returns tags only when asked: include ["TAGS"] (API_DescribeTasks).
+    ...(withTags ? { tags: tagList(t.tags) } : {}),
   });
 
   const taskOf = (ref: string) => tasks.get(ref) ?? [...tasks.values()].find((x) => x.taskId === ref);
+
+  /** A TagResource / UntagResource / ListTagsForResource target: only task ARNs in the sandbox. */
+  const taggedTask = (raw: unknown): Task => {
+    const arn = typeof raw === "string" ? raw : "";
+    if (!arn.startsWith("arn:")) throw new AwsError("InvalidParameterException", "resourceArn must be an ARN.");
+    if (!arn.includes(":task/")) throw new AwsError("InvalidParameterException", "The sandbox keeps tags on task ARNs only.");
+    const t = tasks.get(arn);
+    if (!t) throw new AwsError("ResourceNotFoundException", "The specified resource wasn't found.");
+    return t;
+  };
 
   const stop = (t: Task, fields: { stopCode: string; stoppedReason: string }) => {
     if (t.lastStatus === "STOPPED") return;
@@ -229,7 +288,7 @@ export function createEcsTasks(options: EcsTasksOptions): EcsTasks {
     });
   };
 
-  const runTask = (input: Json): Json => {
+  const runTask = async (input: Json): Promise<Json> => {
     const token = typeof input.clientToken === "string" ? input.clientToken : undefined;
     const cluster = registry.clusterOf(input.cluster);
     const tokenKey = `${cluster.clusterArn}\n${token}`;
@@ -247,6 +306,7 @@ export function createEcsTasks(options: EcsTasksOptions): EcsTasks {
     if (token !== undefined && !/^[\x21-\x7e]{1,64}$/.test(token)) {
       throw new AwsError("InvalidParameterException", "clientToken: up to 64 characters in the range 33-126");
     }
+    const tags = checkedTags(input.tags);
     const overrides = (input.overrides ?? {}) as Json;
     if (JSON.stringify(overrides).length > 8192) {
       throw new AwsError("InvalidParameterException", "Container Overrides length must be at most 8192");
@@ -294,28 +354,65 @@ export function createEcsTasks(options: EcsTasksOptions): EcsTasks {
           lastStatus: "PENDING",
         };
       }),
+      tags: new Map(),
       stopped,
       markStopped,
       fault: faults.takeTaskFault(),
     };
+    setTags(task.tags, tags);
     tasks.set(task.taskArn, task);
     later(delay, () => advance(task));
     const response = { tasks: [describeTask(task)], failures: [] };
     if (token !== undefined) byToken.set(tokenKey, { parameters, response, at: Date.now() });
+    const answerDelay = faults.takeAnswerDelay();
+    if (answerDelay > 0) await new Promise((r) => setTimeout(r, answerDelay).unref());
     return response;
+  };
+
+  // ListTasks: only ARNs, filtered as in API_ListTasks — desiredStatus RUNNING unless
+  // given, maxResults 1-100 (100 when absent) with nextToken, and startedBy "must be the only
+  // filter" besides cluster and desiredStatus.
+  // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTasks.html
+  const listTasks = (input: Json): Json => {
+    const cluster = registry.clusterOf(input.cluster);
+    const desired = input.desiredStatus === undefined ? "RUNNING" : input.desiredStatus;
+    if (typeof desired !== "string" || !DESIRED_STATUSES.has(desired)) throw new AwsError("InvalidParameterException", "desiredStatus must be one of RUNNING, PENDING, STOPPED.");
+    const startedBy = typeof input.startedBy === "string" ? input.startedBy : undefined;
+    const family = typeof input.family === "string" ? input.family : undefined;
+    if (startedBy !== undefined && (family !== undefined || input.serviceName !== undefined || input.containerInstance !== undefined || input.launchType !== undefined)) {
+      throw new AwsError("InvalidParameterException", "When you specify startedBy as the filter, it must be the only filter that you use.");
+    }
+    if (input.maxResults !== undefined && (!Number.isInteger(input.maxResults) || (input.maxResults as number) < 1 || (input.maxResults as number) > 100)) {
+      throw new AwsError("InvalidParameterException", "maxResults must be between 1 and 100.");
+    }
+    const now = Date.now();
+    const matching = [...tasks.values()].filter(
+      (t) =>
+        t.clusterArn === cluster.clusterArn &&
+        t.desiredStatus === desired &&
+        (desired !== "STOPPED" || t.lastStatus !== "STOPPED" || t.stoppedAt === undefined || now - t.stoppedAt * 1000 < STOPPED_TASK_LISTED_MS) &&
+        (startedBy === undefined || t.startedBy === startedBy) &&
+        (family === undefined || t.definition.family === family) &&
+        (typeof input.launchType !== "string" || t.launchType === input.launchType),
+    );
+    const page = paginate(matching.map((t) => t.taskArn), (input.maxResults as number | undefined) ?? 100, typeof input.nextToken === "string" ? input.nextToken : undefined, "InvalidParameterException");
+    return { taskArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
   };
 
   return {
     operations: {
       RunTask: runTask,
+      ListTasks: listTasks,
       DescribeTasks(input) {
         registry.clusterOf(input.cluster);
         const refs = Array.isArray(input.tasks) ? (input.tasks as string[]) : [];
+        if (refs.length > 100) throw new AwsError("InvalidParameterException", "tasks can have at most 100 items.");
+        const withTags = Array.isArray(input.include) && input.include.includes("TAGS");
         const found: Json[] = [];
         const failures: Json[] = [];
         for (const ref of refs) {
           const t = taskOf(ref);
-          if (t) found.push(describeTask(t));
+          if (t) found.push(describeTask(t, withTags));
           else failures.push({ arn: ref, reason: "MISSING" });
         }
         return { tasks: found, failures };
@@ -326,6 +423,23 @@ export function createEcsTasks(options: EcsTasksOptions): EcsTasks {
         if (!t) throw new AwsError("InvalidParameterException", "The referenced task was not found.");
         stop(t, { stopCode: "UserInitiated", stoppedReason: typeof input.reason === "string" && input.reason ? input.reason : "Task stopped by user" });
         return { task: describeTask(t) };
+      },
+      // API_TagResource: adds or overwrites; tags not named are kept.
+      TagResource(input) {
+        const t = taggedTask(input.resourceArn);
+        const tags = checkedTags(input.tags);
+        if (tags.length === 0) throw new AwsError("InvalidParameterException", "tags must have at least one item.");
+        setTags(t.tags, tags);
+        return {};
+      },
+      UntagResource(input) {
+        const t = taggedTask(input.resourceArn);
+        const keys = Array.isArray(input.tagKeys) ? input.tagKeys : [];
+        for (const k of keys) t.tags.delete(String(k));
+        return {};
+      },
+      ListTagsForResource(input) {
+        return { tags: tagList(taggedTask(input.resourceArn).tags) };
       },
     },
     list() {
@@ -338,8 +452,12 @@ export function createEcsTasks(options: EcsTasksOptions): EcsTasks {
           command: c.command,
           environment: { ...c.environment },
           exitCode: c.exitCode,
+          tags: Object.fromEntries(t.tags),
         };
       });
+    },
+    expireClientTokens() {
+      byToken.clear();
     },
     async waitForStopped(taskArn) {
       const t = tasks.get(taskArn);
