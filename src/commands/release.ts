@@ -1,6 +1,7 @@
 // `eb-migrate release --env NAME`: the release phase on demand, from a laptop or a pipeline —
 // for the environment's current deployment, through the same lease and release record as a
-// deploy's instances, so it never overlaps their migrate. ecs mode starts the task itself.
+// deploy's instances, so it never overlaps their migrate. A mode that runs from here (ecs: the
+// task) runs through the lease from this machine; local mode sends `run --now` to an instance.
 import { hostname } from "node:os";
 import { clientConfig, createClients } from "../aws/clients.js";
 import { SSMClient } from "@aws-sdk/client-ssm";
@@ -9,7 +10,6 @@ import { ConfigError, ExitCode } from "../cli/errors.js";
 import { createLogger, streamSink } from "../cli/log.js";
 import { ENV_PREFIX, releaseRedactor, resolveSettings, wholeNumberFlag, type Settings } from "../config/settings.js";
 import { ENVIRONMENT_NAMESPACE } from "../ecs/environment.js";
-import { containerCommand, runEcsRelease } from "../ecs/run-task.js";
 import { LeaseStore } from "../election/lease.js";
 import { holderState } from "../instance/auto-scaling.js";
 import { deployedOptionSettings } from "../instance/eb-options.js";
@@ -17,6 +17,7 @@ import type { Identity } from "../instance/types.js";
 import { leaderNotifier } from "../notify/notifier.js";
 import { resolveTarget } from "../ops/target.js";
 import { currentDeployment } from "../release/current-deployment.js";
+import { releaseMode } from "../release/modes/index.js";
 import { ReleaseStore } from "../release/record.js";
 import { runRelease, type RunnerDeps } from "../release/runner.js";
 import { runThroughSsm } from "../ops/ssm-release.js";
@@ -56,7 +57,9 @@ export const releaseCommand: CommandSpec = {
     // From outside an instance there is no Auto Scaling group to fall back on: the table or nothing.
     const settings: Settings = { ...resolved, fallback: "off" };
     const log = createLogger({ sinks: [streamSink(ctx.stderr, settings.logFormat, ctx.env)], now: systemClock.now, debug: settings.debug });
-    if (settings.mode === "local") {
+    const mode = releaseMode(settings);
+    mode.checkSettings(settings);
+    if (mode.onDemand === "instance") {
       // The command needs the app and the properties where they are: on an instance.
       return await runThroughSsm({ ssm: new SSMClient(clientConfig({ region: target.region })), elasticBeanstalk: clients.elasticBeanstalk, environmentName, force: force === true, timeoutSeconds: settings.waitTimeoutSeconds + 60, clock: systemClock, log, out: ctx.stderr, signal: ctx.signal });
     }
@@ -71,7 +74,7 @@ export const releaseCommand: CommandSpec = {
       return ExitCode.ok;
     }
     const rerun = rerunTarget(existing, force === true);
-    log.info(`release ${deployment.key} of ${environmentName} (${identity.environmentId}) on demand, ecs mode${rerun ? `: running the ${rerun.status} release again` : ""}`, { state: "start" });
+    log.info(`release ${deployment.key} of ${environmentName} (${identity.environmentId}) on demand, ${mode.name} mode${rerun ? `: running the ${rerun.status} release again` : ""}`, { state: "start" });
 
     const redact = releaseRedactor(ctx.env, settings);
     const deps: RunnerDeps = {
@@ -86,12 +89,7 @@ export const releaseCommand: CommandSpec = {
       holderState: (id) => holderState(clients.autoScaling, clients.ec2, id),
       oldestInstance: () => Promise.reject(new Error("no fallback election from outside the environment")),
       ...(rerun ? { rerun } : {}),
-      execute: async ({ record, existingTaskArn, fence, deadline, hooks }) => {
-        // RunTask's clientToken is per deployment (a crashed leader's successor gets its task
-        // back); a re-run is a new attempt and needs its own task.
-        const tokenDeployment = rerun && record ? { ...deployment, key: `${deployment.key}#rerun-${record.attempt}` } : deployment;
-        return await runEcsRelease({ settings, clients, identity, deployment: tokenDeployment, command: containerCommand(settings.command), ...(existingTaskArn ? { existingTaskArn } : {}), clock: systemClock, log, signal: ctx.signal, lost: fence.signal, deadline, hooks });
-      },
+      execute: await mode.prepare({ settings, clients, identity, deployment, clock: systemClock, log, signal: ctx.signal, rerun: rerun !== undefined }),
       ...leaderNotifier(settings, { identity, deployment, log, redact, clients }),
     };
     await runRelease(deps);

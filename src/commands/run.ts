@@ -9,17 +9,13 @@ import { instanceRoot } from "../config/environment.js";
 import { releaseRedactor, resolveSettings } from "../config/settings.js";
 import { tableCallTimeoutMs } from "../election/fence.js";
 import { LeaseStore } from "../election/lease.js";
-import { checkEcsSettings } from "../ecs/settings-check.js";
-import { containerCommand, runEcsRelease } from "../ecs/run-task.js";
 import { groupOf, holderState, inServiceMembers, oldestInstance } from "../instance/auto-scaling.js";
 import { environmentProperties } from "../instance/eb-files.js";
 import { readDeploymentEnv } from "../instance/deployment-env.js";
 import { discoverDeployment, discoverIdentity, instanceMetadata } from "../instance/identity.js";
-import { planDbLock } from "../release/db-lock/plan.js";
 import { leaderNotifier } from "../notify/notifier.js";
-import { runLocalCommand } from "../release/local-command.js";
+import { releaseMode } from "../release/modes/index.js";
 import { ReleaseStore } from "../release/record.js";
-import { choosePython, resolveCommand } from "../release/resolve-command.js";
 import { rerunTarget } from "../release/rerun.js";
 import { writeRunStats } from "../release/run-stats.js";
 import { runRelease, type RunOutcome } from "../release/runner.js";
@@ -53,7 +49,8 @@ export const runCommand: CommandSpec = {
     // Outside a hook (SSM Run Command) the platform's deployment file fills in the rest; ours win.
     if (now === true) ctx = { ...ctx, env: { ...(await readDeploymentEnv(root)), ...ctx.env } };
     const settings = resolveSettings(ctx.env, flags);
-    if (settings.mode === "ecs") checkEcsSettings(settings);
+    const mode = releaseMode(settings);
+    mode.checkSettings(settings);
     const clock = systemClock;
     const sinks: LogSink[] = [streamSink(ctx.stderr, settings.logFormat, ctx.env), fileSink(join(root, LOG_FILE))];
     let log = createLogger({ sinks, now: clock.now, debug: settings.debug });
@@ -79,12 +76,6 @@ export const runCommand: CommandSpec = {
       log = log.child({ instance: identity.instanceId });
       const deployment = await discoverDeployment(root);
       log.info(`release ${deployment.key} of ${identity.environmentName} (${identity.environmentId}), ${settings.mode} mode`, { state: "start" });
-      const argv = await resolveCommand(settings, ctx.env, root);
-      // ecs mode: the ECS flow wraps its container command itself (src/ecs/db-lock.ts).
-      const dbLock =
-        settings.mode === "local"
-          ? await planDbLock(settings, argv, { environment: identity.environmentName, instance: identity.instanceId, deployment: deployment.key }, () => choosePython(ctx.env, root))
-          : undefined;
       const redact = releaseRedactor(ctx.env, settings);
       const bundle = bundleFile();
       const supervisor = bundle ? { execPath: process.execPath, script: bundle } : undefined;
@@ -92,6 +83,7 @@ export const runCommand: CommandSpec = {
       const releases = new ReleaseStore(clients.dynamodb, settings.table, clock);
       // --now (release --env through SSM): a failed release runs again, with --force a succeeded one too.
       const rerun = now === true ? rerunTarget(await releases.read(identity.environmentId, deployment.key).catch(() => undefined), force === true) : undefined;
+      const execute = await mode.prepare({ settings, clients, identity, deployment, clock, log, signal: ctx.signal, instance: { cwd: ctx.cwd, env: ctx.env, root, redact, ...(supervisor ? { supervisor } : {}) }, rerun: rerun !== undefined });
       outcome = await runRelease({
         ...(rerun ? { rerun } : {}),
         settings,
@@ -111,29 +103,7 @@ export const runCommand: CommandSpec = {
           if (!oldest) throw new Error(`Auto Scaling group ${group} has no InService instance`);
           return oldest.instanceId;
         },
-        execute: async ({ existingTaskArn, fence, deadline, hooks }) => {
-          if (settings.mode === "local") {
-            const local = { cwd: ctx.cwd, env: ctx.env, clock, deadline, signal: ctx.signal, fence, redact, ...(supervisor ? { supervisor } : {}) };
-            if (!dbLock) return await runLocalCommand({ ...local, argv, shell: settings.command.shell, hooks });
-            return dbLock.annotate(await runLocalCommand({ ...local, argv: dbLock.argv, shell: false, hooks: dbLock.hooks(hooks, log.child({ role: "leader" })) }));
-          }
-          // A lost lease stops our wait, never the task: the new leader waits on the same task.
-          return await runEcsRelease({
-            settings,
-            clients,
-            identity,
-            deployment,
-            command: containerCommand(settings.command),
-            ...(existingTaskArn ? { existingTaskArn } : {}),
-            clock,
-            log,
-            signal: ctx.signal,
-            lost: fence.signal,
-            deadline,
-            hooks,
-            root,
-          });
-        },
+        execute,
       });
     } catch (error) {
       if (!(error instanceof EbMigrateError)) throw error;

@@ -14,6 +14,7 @@ import { backoffDelay } from "../runtime/backoff.js";
 import type { Clock } from "../runtime/clock.js";
 import type { ExecutionHooks, ExecutionResult } from "./execution.js";
 import type { LeaderOutcome } from "./leader-outcome.js";
+import { releaseMode } from "./modes/index.js";
 import type { ReleaseRecord, ReleaseStore } from "./record.js";
 
 /** A progress line this often while waiting. */
@@ -264,7 +265,7 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
       log.warn("could not renew the lease before starting the command; following whoever holds it", { state: "fenced" });
       return { kind: "lost" };
     }
-    log.info(`running ${settings.mode === "ecs" ? "ECS task" : "command"}: ${settings.command.redactedText}`, { state: "running", attempt: record.attempt });
+    log.info(`running ${releaseMode(settings).runs}: ${settings.command.redactedText}`, { state: "running", attempt: record.attempt });
     const result = await executeOrRecordFailure(deps, record, persist, takeover, () =>
       deps.execute({
         record,
@@ -417,7 +418,7 @@ async function reportOutcome(deps: RunnerDeps, outcome: LeaderOutcome): Promise<
 
 /** One line, reason first (timeout, signal, exit code), then the command. */
 export function failureReason(result: ExecutionResult, settings: Settings): string {
-  const what = settings.mode === "ecs" ? `ECS task${result.taskArn ? ` ${result.taskArn}` : ""}` : `"${settings.command.redactedText}"`;
+  const what = releaseMode(settings).subject(settings, result);
   if (result.timedOut) {
     const lock = result.dbLock && !result.dbLock.acquired && !result.dbLock.noLock ? ` while waiting for the database lock held by ${result.dbLock.heldBy ?? "another session"}` : "";
     return `timed out after ${settings.waitTimeoutSeconds} s (EB_MIGRATE_WAIT_TIMEOUT_SECONDS): ${what} was stopped${lock}`;
@@ -449,14 +450,8 @@ function waitTimeout(settings: Settings, deployment: Deployment, holder: string 
 
 function progressLine(decision: Extract<Decision, { kind: "wait" }>, lease: LeaseRecord | undefined, deployment: Deployment, runningForMs: number | undefined, settings: Settings): string {
   if (lease?.deploymentKey && lease.deploymentKey !== deployment.key) return `waiting for ${decision.holder}, which holds the lease for deployment ${lease.deploymentKey}`;
-  const what = settings.mode === "ecs" ? "migrate task" : commandName(settings);
+  const what = releaseMode(settings).progressName(settings);
   return `waiting for ${decision.holder}: ${what} running for ${seconds(runningForMs ?? 0)} s`;
-}
-
-function commandName(settings: Settings): string {
-  const { argv, text, shell } = settings.command;
-  const words = (shell ? text : argv.join(" ")).split(/\s+/);
-  return words.includes("migrate") ? "migrate" : (words[0] ?? "command").split("/").pop() ?? "command";
 }
 
 function seconds(ms: number): number {

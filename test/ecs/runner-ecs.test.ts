@@ -122,6 +122,21 @@ describe("eb-migrate run in ecs mode", () => {
     expect(bed.ecs.tasks(), detail).toHaveLength(1);
   });
 
+  test("run --now --force on an instance re-runs a succeeded release as a task of its own (not the finished task handed back by its clientToken)", async () => {
+    const bed = await setUp(`echo "run $(date +%s%N)"`);
+    const deploy = await Promise.all((await startAll(bed)).map((r) => r.done));
+    expect(deploy.map((r) => r.exitCode), describeRuns(deploy)).toEqual([0, 0, 0]);
+    expect(bed.ecs.tasks()).toHaveLength(1);
+    const instance = bed.sandbox.state().instances[0]!;
+    const cwd = await mkdtemp(join(tmpdir(), "ecs-staging-"));
+    const again = await (await startInstance(instance, { cwd, args: ["--now", "--force"] })).done;
+    expect(again.exitCode, again.output).toBe(0);
+    expect(again.output).toMatch(/this is attempt 2/);
+    // A second task ran; the re-run did not take the first task's exit code as its own.
+    expect(bed.ecs.tasks(), again.output).toHaveLength(2);
+    expect(again.output).toContain(`ECS task started`);
+  });
+
   test("leader killed while its task runs: the new leader waits on the same task ARN; exactly one task ran", async () => {
     const { bed, db } = await setUpWithDatabase(`echo waiting; sleep 4; ${migrate}`, { EB_MIGRATE_LEASE_SECONDS: "60" });
     const running = await startAll(bed);
