@@ -1,6 +1,8 @@
 // What running the release command produced, whichever way it ran (local child or ECS task):
 // one result shape for success and failure, like execa's.
+import type { FenceView } from "../election/fence.js";
 import type { DbLockReport } from "./db-lock/watch.js";
+import type { ReleaseRecord } from "./record.js";
 
 export interface ExecutionResult {
   /** Exit code of the command (local) or of the chosen container (ecs); null when none. */
@@ -29,3 +31,8 @@ export interface ExecutionHooks {
 }
 
 export const OUTPUT_TAIL_LINES = 50;
+
+/** How the leader runs the command once it holds the lease (a mode's prepare() makes it: modes/). */
+export interface Execute {
+  (input: { record: ReleaseRecord | undefined; existingTaskArn?: string; fence: FenceView; deadline: number; hooks: ExecutionHooks }): Promise<ExecutionResult>;
+}

@@ -12,7 +12,7 @@ import { TableRefusedError, TableUnavailableError, TableUnusableError } from "..
 import type { Deployment, Identity } from "../instance/types.js";
 import { backoffDelay } from "../runtime/backoff.js";
 import type { Clock } from "../runtime/clock.js";
-import type { ExecutionHooks, ExecutionResult } from "./execution.js";
+import type { Execute, ExecutionHooks, ExecutionResult } from "./execution.js";
 import type { LeaderOutcome } from "./leader-outcome.js";
 import { releaseMode } from "./modes/index.js";
 import type { ReleaseRecord, ReleaseStore } from "./record.js";
@@ -32,9 +32,6 @@ export interface RunOutcome {
   attempt?: number;
 }
 
-export interface Execute {
-  (input: { record: ReleaseRecord | undefined; existingTaskArn?: string; fence: FenceView; deadline: number; hooks: ExecutionHooks }): Promise<ExecutionResult>;
-}
 
 export interface RunnerDeps {
   settings: Settings;

@@ -6,9 +6,8 @@ import type { Logger } from "../../cli/log.js";
 import type { Settings } from "../../config/settings.js";
 import type { Deployment, Identity } from "../../instance/types.js";
 import type { Clock } from "../../runtime/clock.js";
-import type { ExecutionResult } from "../execution.js";
+import type { Execute, ExecutionResult } from "../execution.js";
 import type { Redactor } from "../redact.js";
-import type { Execute } from "../runner.js";
 
 export interface ModeContext {
   settings: Settings;
