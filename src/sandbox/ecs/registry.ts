@@ -6,6 +6,7 @@
 // and DescribeTaskDefinition answers them (top-level `tags`) only with `include: ["TAGS"]`.
 // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html
 // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html
+import { REGISTER_MEMBERS } from "../../ecs/deployment-image.js";
 import { AwsError } from "../wire-errors.js";
 
 export type Json = Record<string, unknown>;
@@ -40,27 +41,6 @@ export interface Tag {
   key: string;
   value?: string;
 }
-
-/** The RegisterTaskDefinition request members a revision keeps (everything but `tags`). */
-const REQUEST_MEMBERS = [
-  "family",
-  "taskRoleArn",
-  "executionRoleArn",
-  "networkMode",
-  "containerDefinitions",
-  "volumes",
-  "placementConstraints",
-  "requiresCompatibilities",
-  "cpu",
-  "memory",
-  "pidMode",
-  "ipcMode",
-  "proxyConfiguration",
-  "inferenceAccelerators",
-  "ephemeralStorage",
-  "runtimePlatform",
-  "enableFaultInjection",
-] as const;
 
 /** ECS's Tag: key 1-128, value 0-256, both of letters, digits, spaces and _ . : / = + - @; at most 50 per resource; `aws:` reserved. https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html */
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -160,7 +140,9 @@ export function createEcsRegistry(arnBase: string): EcsRegistry {
         const revisions = families.get(family) ?? [];
         const revision = revisions.length + 1;
         const kept: Json = {};
-        for (const member of REQUEST_MEMBERS) if (input[member] !== undefined) kept[member] = input[member];
+        // The request members a revision keeps (all but `tags`): the client's list, which the
+        // compiler holds to the SDK's RegisterTaskDefinition input (deployment-image.ts).
+        for (const member of REGISTER_MEMBERS) if (input[member] !== undefined) kept[member] = input[member];
         const networkMode = typeof input.networkMode === "string" ? input.networkMode : undefined;
         const definition: TaskDefinition = {
           ...kept,
