@@ -83,7 +83,7 @@ export const runCommand: CommandSpec = {
       const releases = new ReleaseStore(clients.dynamodb, settings.table, clock);
       // --now (release --env through SSM): a failed release runs again, with --force a succeeded one too.
       const rerun = now === true ? rerunTarget(await releases.read(identity.environmentId, deployment.key).catch(() => undefined), force === true) : undefined;
-      const execute = await mode.prepare({ settings, clients, identity, deployment, clock, log, signal: ctx.signal, instance: { cwd: ctx.cwd, env: ctx.env, root, redact, ...(supervisor ? { supervisor } : {}) }, rerun: rerun !== undefined });
+      const execute = await mode.prepare({ settings, clients, identity, deployment, clock, log, signal: ctx.signal, instance: { cwd: ctx.cwd, env: ctx.env, root, redact, ...(supervisor ? { supervisor } : {}) } });
       outcome = await runRelease({
         ...(rerun ? { rerun } : {}),
         settings,

@@ -47,6 +47,12 @@ export interface ReleaseRecord {
   reason?: string;
   outputTail?: string[];
   taskArn?: string;
+  /**
+   * What the run is known by outside the table (ecs: RunTask's clientToken, startedBy and the
+   * release tag): absent for a deploy (the deployment key), `<key>#rerun-<attempt>` for a re-run;
+   * a leader that takes over a running release keeps it, so it finds the same task.
+   */
+  runKey?: string;
   /** The database lock the command ran under: whether the leader waited for it, how long, for whom. */
   dbLock?: DbLockReport;
   /** How this attempt's leader got the lease, when it took it over from another instance. */
@@ -247,6 +253,7 @@ function recordToPlain(r: ReleaseRecord) {
     reason: r.reason === undefined ? undefined : cutBytes(r.reason, STORED_TEXT_BYTES),
     outputTail: r.outputTail === undefined ? undefined : boundTail(r.outputTail, STORED_TAIL_BYTES, STORED_LINE_BYTES),
     taskArn: r.taskArn,
+    runKey: r.runKey,
     ...dbLockAttributes(r.dbLock),
     takeover: r.takeover,
   };
@@ -288,6 +295,7 @@ export function releaseFromItem(item: Item): ReleaseRecord {
     reason: str(item, "reason"),
     outputTail: strList(item, "outputTail"),
     taskArn: str(item, "taskArn"),
+    runKey: str(item, "runKey"),
     dbLock: dbLockFromItem(item),
     takeover: oneOf(str(item, "takeover"), ["holder-gone", "lease-expired"] as const),
     notification: oneOf(str(item, "notification"), ["sending", "sent", "partly-sent", "failed"] as const),

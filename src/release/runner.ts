@@ -246,6 +246,9 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
       ...(previous?.taskArn ? { taskArn: previous.taskArn } : {}),
       ...(takeover ? { takeover } : {}),
     };
+    // A re-run is a run of its own (ecs: its own task); whoever takes it over keeps its key.
+    const runKey = previous ? previous.runKey : rerunOf ? `${deployment.key}#rerun-${record.attempt}` : undefined;
+    if (runKey) record.runKey = runKey;
     const claim = await deps.releases.claim(record, rerunOf, fence.signal);
     if (!claim.claimed) {
       log.info("another leader recorded this release first; following it", { state: "follower" });

@@ -137,6 +137,30 @@ describe("eb-migrate run in ecs mode", () => {
     expect(again.output).toContain(`ECS task started`);
   });
 
+  test("a re-run's leader SIGKILLed before it recorded its task: the deploy run that takes over follows the re-run's task, not the deploy's finished one", async () => {
+    const bed = await setUp("echo waiting; sleep 3; echo finished", { EB_MIGRATE_LEASE_SECONDS: "60" });
+    const deploy = await Promise.all((await startAll(bed)).map((r) => r.done));
+    expect(deploy.map((r) => r.exitCode), describeRuns(deploy)).toEqual([0, 0, 0]);
+    const [a, b] = bed.sandbox.state().instances;
+    const cwd = await mkdtemp(join(tmpdir(), "ecs-staging-"));
+    // The re-run's RunTask starts its task and answers only 30 s later: its leader dies in between.
+    bed.ecs.injectRunTaskAnswerDelay({ delayMs: 30_000, count: 1 });
+    const rerun = await startInstance(a!, { cwd, args: ["--now", "--force"] });
+    for (let n = 0; n < 200 && bed.ecs.tasks().length < 2; n++) await new Promise((r) => setTimeout(r, 50));
+    expect(bed.ecs.tasks(), rerun.output()).toHaveLength(2);
+    rerun.child.kill("SIGKILL");
+    await rerun.done;
+    await bed.sandbox.terminate(a!.id);
+    // An instance's deploy hook runs again (e.g. a failed deploy retried): it takes over the re-run.
+    const successor = await (await startInstance(b!, { cwd })).done;
+    const detail = `${rerun.output()}\n${successor.output}`;
+    expect(successor.exitCode, detail).toBe(0);
+    expect(successor.output, detail).toMatch(/left running by .* \(attempt 2\); this is attempt 3/);
+    expect(bed.ecs.tasks(), detail).toHaveLength(2);
+    expect(successor.output, detail).toContain(bed.ecs.tasks()[1]!.taskArn);
+    expect(successor.output, detail).not.toContain(bed.ecs.tasks()[0]!.taskArn);
+  });
+
   test("leader killed while its task runs: the new leader waits on the same task ARN; exactly one task ran", async () => {
     const { bed, db } = await setUpWithDatabase(`echo waiting; sleep 4; ${migrate}`, { EB_MIGRATE_LEASE_SECONDS: "60" });
     const running = await startAll(bed);

@@ -7,12 +7,12 @@ import type { ReleaseMode } from "./mode.js";
 export const ecsMode: ReleaseMode = {
   name: "ecs",
   checkSettings: checkEcsSettings,
-  async prepare({ settings, clients, identity, deployment, clock, log, signal, instance, rerun }) {
+  async prepare({ settings, clients, identity, deployment, clock, log, signal, instance }) {
     return async ({ record, existingTaskArn, fence, deadline, hooks }) => {
-      // RunTask's clientToken and the task's release tag come from the deployment, so a crashed
-      // leader's successor gets its task back; a re-run is a new attempt and needs a task of its
-      // own (the token would hand back the finished one).
-      const runOf = rerun && record ? { ...deployment, key: `${deployment.key}#rerun-${record.attempt}` } : deployment;
+      // RunTask's clientToken, startedBy and the release tag come from the run's key (the
+      // deployment's, or a re-run's own, kept by whoever takes it over: record.ts runKey), so a
+      // crashed leader's successor finds its task, and a re-run never gets the finished one back.
+      const runOf = record?.runKey ? { ...deployment, key: record.runKey } : deployment;
       return await runEcsRelease({
         settings,
         clients,

@@ -23,8 +23,6 @@ export interface ModeContext {
    * supervises a local command. Absent from outside (`release --env`).
    */
   instance?: { cwd: string; env: NodeJS.ProcessEnv; root: string; redact: Redactor; supervisor?: { execPath: string; script: string } };
-  /** A finished release run again (`release --env --force`, `run --now`): each re-run is a run of its own. */
-  rerun: boolean;
 }
 
 export interface ReleaseMode {
