@@ -8,6 +8,7 @@
 // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html
 import { REGISTER_MEMBERS } from "../../ecs/deployment-image.js";
 import { AwsError } from "../wire-errors.js";
+import { checkTags, type Tag } from "./tags.js";
 
 export type Json = Record<string, unknown>;
 
@@ -35,32 +36,6 @@ export interface TaskDefinition {
   containerDefinitions: ContainerDefinition[];
   registeredAt: number;
   [key: string]: unknown;
-}
-
-export interface Tag {
-  key: string;
-  value?: string;
-}
-
-/** ECS's Tag: key 1-128, value 0-256, both of letters, digits, spaces and _ . : / = + - @; at most 50 per resource; `aws:` reserved. https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html */
-const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-const MAX_TAGS = 50;
-
-function checkTags(input: unknown): Tag[] {
-  if (input === undefined) return [];
-  if (!Array.isArray(input)) throw new AwsError("InvalidParameterException", "tags must be a list.");
-  const tags: Tag[] = [];
-  for (const t of input as { key?: unknown; value?: unknown }[]) {
-    const key = t?.key;
-    const value = t?.value;
-    if (typeof key !== "string" || key.length < 1 || key.length > 128 || !TAG_TEXT.test(key)) throw new AwsError("InvalidParameterException", `Invalid tag key: ${JSON.stringify(key)}.`);
-    if (value !== undefined && (typeof value !== "string" || value.length > 256 || !TAG_TEXT.test(value))) throw new AwsError("InvalidParameterException", `Invalid tag value for key ${key}: ${JSON.stringify(value)}.`);
-    if (/^aws:/i.test(key)) throw new AwsError("InvalidParameterException", `Tag keys beginning with aws: are reserved: ${key}.`);
-    if (tags.some((x) => x.key === key)) throw new AwsError("InvalidParameterException", `Duplicate tag key: ${key}.`);
-    tags.push(value === undefined ? { key } : { key, value });
-  }
-  if (tags.length > MAX_TAGS) throw new AwsError("InvalidParameterException", `A resource can have at most ${MAX_TAGS} tags; ${tags.length} were given.`);
-  return tags;
 }
 
 /** What ECS derives from a revision (an approximation of its rules: the capabilities the sandbox's callers meet). */

@@ -9,6 +9,7 @@ import { LineSplitter } from "../../release/output-tail.js";
 import { signalChildGroup } from "../../release/process-group.js";
 import type { LogStore } from "../logs.js";
 import { paginate } from "../pagination.js";
+import { checkTags, MAX_TAGS } from "./tags.js";
 import { AwsError } from "../wire-errors.js";
 import type { EcsFaults, TaskFault } from "./faults.js";
 import { epochSeconds as seconds, type ContainerDefinition, type EcsRegistry, type Json, type TaskDefinition } from "./registry.js";
@@ -95,25 +96,9 @@ export const STOPPED_TASK_LISTED_MS = 3600 * 1000;
 /** The desiredStatus values ListTasks accepts (PENDING is accepted and never matches: ECS never sets it). */
 const DESIRED_STATUSES = new Set(["RUNNING", "PENDING", "STOPPED"]);
 
-/**
- * ECS tag rules (API_Tag, "Tagging your Amazon ECS resources"): at most 50 per resource; keys of
- * 1-128 and values of 0-256 letters, numbers, spaces and + - = . _ : / @; the aws: prefix is
- * reserved. https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html
- */
-const MAX_TAGS = 50;
-const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-
+/** A request's checked tags as key/value pairs (a tag without a value has the value ""). */
 function checkedTags(raw: unknown): [string, string][] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) throw new AwsError("InvalidParameterException", "tags must be a list of key/value objects");
-  return raw.map((t: unknown) => {
-    const key = (t as Json | null)?.key;
-    const value = (t as Json | null)?.value ?? "";
-    if (typeof key !== "string" || key.length < 1 || key.length > 128 || !TAG_TEXT.test(key)) throw new AwsError("InvalidParameterException", `Tag key ${JSON.stringify(key)} is not valid: 1-128 letters, numbers, spaces and + - = . _ : / @`);
-    if (typeof value !== "string" || value.length > 256 || !TAG_TEXT.test(value)) throw new AwsError("InvalidParameterException", `Tag value ${JSON.stringify(value)} of ${key} is not valid: up to 256 letters, numbers, spaces and + - = . _ : / @`);
-    if (key.toLowerCase().startsWith("aws:")) throw new AwsError("InvalidParameterException", "Tag keys beginning with aws: are reserved for AWS use.");
-    return [key, value];
-  });
+  return checkTags(raw).map((t) => [t.key, t.value ?? ""]);
 }
 
 function setTags(target: Map<string, string>, tags: [string, string][]): void {
