@@ -107,6 +107,8 @@ function ecsInit(values: Record<string, unknown>): EcsInit | undefined {
       taskDefinition: settings.ecs.taskDefinition!,
       ...(logGroup ? { logGroup } : {}),
       ...(passRoles.length > 0 ? { passRoles } : {}),
+      // With --ecs-image the leader registers revisions: the policy must let it (as `policy --ecs-image`).
+      ...(settings.ecs.image !== undefined ? { image: true } : {}),
     },
   };
 }

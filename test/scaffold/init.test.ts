@@ -273,6 +273,22 @@ describe("the CLI (built bundles)", () => {
     expect(bareConfig.option_settings["aws:elasticbeanstalk:application:environment"]).toEqual({ EB_MIGRATE_MODE: "ecs", EB_MIGRATE_ECS_CLUSTER: "release", EB_MIGRATE_ECS_TASK_DEFINITION: "migrate" });
   });
 
+  it("init --mode ecs --ecs-image: the ebextension's policy lets the leader register the deployment's revision (only then)", () => {
+    const registration = (config: string) => {
+      const statements = (parse(config) as { Resources: Record<string, { Properties: { PolicyDocument: { Statement: { Action: string[]; Condition?: Record<string, Record<string, string>> }[] } } }> }).Resources.EbMigrateInstancePolicy!.Properties.PolicyDocument.Statement;
+      return statements.filter((s) => s.Action.includes("ecs:RegisterTaskDefinition") || s.Condition?.StringEquals?.["ecs:CreateAction"] === "RegisterTaskDefinition").map((s) => s.Action);
+    };
+    const withImage = djangoApp();
+    const result = cli(dev, ["init", "--dir", withImage, "--mode", "ecs", "--ecs-cluster", "release", "--ecs-task-definition", "migrate", "--ecs-image", "shop:{version_label}"]);
+    expect(result.status, result.stderr).toBe(0);
+    const config = readFileSync(join(withImage, EBEXTENSION_PATH), "utf8");
+    expect((parse(config) as { option_settings: Record<string, Record<string, string>> }).option_settings["aws:elasticbeanstalk:application:environment"]!.EB_MIGRATE_ECS_IMAGE).toBe("shop:{version_label}");
+    expect(registration(config)).toEqual([["ecs:RegisterTaskDefinition"], ["ecs:TagResource"]]);
+    const without = djangoApp();
+    expect(cli(dev, ["init", "--dir", without, "--mode", "ecs", "--ecs-cluster", "release", "--ecs-task-definition", "migrate"]).status).toBe(0);
+    expect(registration(readFileSync(join(without, EBEXTENSION_PATH), "utf8"))).toEqual([]);
+  });
+
   it("init --mode ecs without the cluster or task definition, or ECS flags without --mode ecs, is exit 2 naming the flags; nothing written", () => {
     const dir = djangoApp();
     const missing = cli(dev, ["init", "--dir", dir, "--mode", "ecs", "--ecs-container", "web"]);
