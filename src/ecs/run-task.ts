@@ -19,13 +19,13 @@ import { DEFAULT_AGENT_URL, discoverEcsTarget } from "./discovery.js";
 import { readEnvironmentProperties } from "./environment.js";
 import { LogFollower } from "./log-follower.js";
 import { buildOverrides } from "./overrides.js";
+import { checkEcsSettings } from "./settings-check.js";
 import { startTask } from "./start-task.js";
 import { describeStop } from "./stop-detail.js";
 import { logLocation, resolveTaskDefinition } from "./task-definition.js";
 import { describeTask, waitForTask } from "./wait-task.js";
 
 export interface EcsReleaseInput {
-  /** Checked by the caller before the election (the ecs mode's checkSettings: settings-check.ts). */
   settings: Settings;
   clients: AwsClients;
   identity: Identity;
@@ -75,6 +75,7 @@ export async function runEcsRelease(input: EcsReleaseInput): Promise<ExecutionRe
 async function runTaskAndWait(input: EcsReleaseInput): Promise<ExecutionResult> {
   const { settings, clients, clock, log } = input;
   const started = clock.now();
+  checkEcsSettings(settings);
   // Planned in the takeover case too: the previous leader's task prints the same marker lines.
   const dbLock = await planTaskDbLock(settings, input.command, input.identity, input.deployment);
   const hooks = dbLock ? dbLock.hooks(input.hooks, log.child({ role: "leader" })) : input.hooks;
