@@ -89,7 +89,7 @@ export const releaseCommand: CommandSpec = {
       holderState: (id) => holderState(clients.autoScaling, clients.ec2, id),
       oldestInstance: () => Promise.reject(new Error("no fallback election from outside the environment")),
       ...(rerun ? { rerun } : {}),
-      execute: await mode.prepare({ settings, clients, identity, deployment, clock: systemClock, log, signal: ctx.signal }),
+      prepare: () => mode.prepare({ settings, clients, identity, deployment, clock: systemClock, log, signal: ctx.signal }),
       ...leaderNotifier(settings, { identity, deployment, log, redact, clients }),
     };
     await runRelease(deps);

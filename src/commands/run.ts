@@ -83,7 +83,6 @@ export const runCommand: CommandSpec = {
       const releases = new ReleaseStore(clients.dynamodb, settings.table, clock);
       // --now (release --env through SSM): a failed release runs again, with --force a succeeded one too.
       const rerun = now === true ? rerunTarget(await releases.read(identity.environmentId, deployment.key).catch(() => undefined), force === true) : undefined;
-      const execute = await mode.prepare({ settings, clients, identity, deployment, clock, log, signal: ctx.signal, instance: { cwd: ctx.cwd, env: ctx.env, root, redact, ...(supervisor ? { supervisor } : {}) } });
       outcome = await runRelease({
         ...(rerun ? { rerun } : {}),
         settings,
@@ -103,7 +102,7 @@ export const runCommand: CommandSpec = {
           if (!oldest) throw new Error(`Auto Scaling group ${group} has no InService instance`);
           return oldest.instanceId;
         },
-        execute,
+        prepare: () => mode.prepare({ settings, clients, identity, deployment, clock, log, signal: ctx.signal, instance: { cwd: ctx.cwd, env: ctx.env, root, redact, ...(supervisor ? { supervisor } : {}) } }),
       });
     } catch (error) {
       if (!(error instanceof EbMigrateError)) throw error;

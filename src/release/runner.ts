@@ -42,7 +42,13 @@ export interface RunnerDeps {
   signal: AbortSignal;
   leases: LeaseStore;
   releases: ReleaseStore;
-  execute: Execute;
+  /**
+   * How the leader runs the command (the mode's prepare): called once, when the first read of
+   * the release record shows there is something to do (or the fallback election starts), before
+   * any lease write — so a refusal is exit 2 with nothing written, and an instance that finds its
+   * release done never probes interpreters it will not use.
+   */
+  prepare(): Promise<Execute>;
   /** Whether the holder's instance can still be running (asked only once its renewals are late). */
   holderState(instanceId: string): Promise<HolderState>;
   /** Fallback election: the oldest InService instance of our group, or throws. */
@@ -61,7 +67,12 @@ export interface RunnerDeps {
 
 type LeadResult = { kind: "done"; outcome: RunOutcome } | { kind: "lost" };
 
-export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
+/** The runner's own view of its deps: `execute` prepares once, on first use. */
+type Prepared = RunnerDeps & { execute: () => Promise<Execute> };
+
+export async function runRelease(runnerDeps: RunnerDeps): Promise<RunOutcome> {
+  let prepared: Promise<Execute> | undefined;
+  const deps: Prepared = { ...runnerDeps, execute: () => (prepared ??= runnerDeps.prepare()) };
   const { settings, identity, deployment, clock, signal } = deps;
   const self = identity.instanceId;
   const start = clock.now();
@@ -110,6 +121,7 @@ export async function runRelease(deps: RunnerDeps): Promise<RunOutcome> {
           }
           if (release?.status === "failed" && !isRerun(deps, release)) throw releaseFailed(release);
           if (release?.status === "running") runningSeenSince ??= clock.now();
+          await deps.execute();
         }
         lease = await deps.leases.read(identity.environmentId, waitSignal);
         tableEverAnswered = true;
@@ -201,7 +213,7 @@ function acquireMode(decision: Exclude<Decision, { kind: "wait" }>) {
  * gives the lease back unless it was lost. The heartbeat runs from the acquisition on: reading
  * and claiming the release can take long when DynamoDB throttles, and that time counts too.
  */
-async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadline: number, takeover: "holder-gone" | "lease-expired" | undefined): Promise<LeadResult> {
+async function lead(deps: Prepared, held: HeldLease, acquiredAt: number, deadline: number, takeover: "holder-gone" | "lease-expired" | undefined): Promise<LeadResult> {
   const { settings, identity, deployment, clock, log } = deps;
   let releaseLease = true;
   const heartbeat = startHeartbeat({ leases: deps.leases, clock, log, held, acquiredAt, killGraceMs: settings.killGraceMs });
@@ -266,8 +278,9 @@ async function lead(deps: RunnerDeps, held: HeldLease, acquiredAt: number, deadl
       return { kind: "lost" };
     }
     log.info(`running ${releaseMode(settings).runs}: ${settings.command.redactedText}`, { state: "running", attempt: record.attempt });
+    const execute = await deps.execute();
     const result = await executeOrRecordFailure(deps, record, persist, takeover, () =>
-      deps.execute({
+      execute({
         record,
         ...(previous?.taskArn ? { existingTaskArn: previous.taskArn } : {}),
         fence,
@@ -366,8 +379,9 @@ async function executeOrRecordFailure(
   }
 }
 
-async function fallback(deps: RunnerDeps, why: string): Promise<RunOutcome> {
+async function fallback(deps: Prepared, why: string): Promise<RunOutcome> {
   const { settings, identity, log } = deps;
+  const execute = await deps.execute();
   if (settings.fallback === "off") {
     throw new NoElectionError(`${why}; no leader can be elected and EB_MIGRATE_FALLBACK=off (create the table and grant access — see "eb-migrate policy" — or set EB_MIGRATE_FALLBACK=oldest-instance)`);
   }
@@ -385,7 +399,7 @@ async function fallback(deps: RunnerDeps, why: string): Promise<RunOutcome> {
   }
   const leaderLog = log.child({ role: "leader" });
   leaderLog.warn(`!!! FALLBACK: this is the oldest InService instance; running the command without a lease`, { state: "fallback-leader" });
-  const result = await deps.execute({
+  const result = await execute({
     record: undefined,
     fence: unfenced(),
     deadline: deps.clock.now() + settings.waitTimeoutSeconds * 1000,

@@ -3,7 +3,7 @@
 // lease time of unchanged versions on the follower's own clock, and the leader's renewal and fence.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ReleaseFailedError, WaitTimeoutError } from "../../src/cli/errors.js";
+import { ConfigError, ReleaseFailedError, WaitTimeoutError } from "../../src/cli/errors.js";
 import { createLogger, memorySink } from "../../src/cli/log.js";
 import { resolveSettings } from "../../src/config/settings.js";
 import { FOLLOWER_POLL_CAP_MS, HOLDER_CHECK_SPREAD_MS, renewalsLateAfterMs, type HolderState } from "../../src/election/decide.js";
@@ -42,7 +42,7 @@ function setUp(clock: VirtualClock, settingsEnv: Record<string, string>, holderS
     signal: new AbortController().signal,
     leases,
     releases,
-    execute: async () => {
+    prepare: async () => async () => {
       executed.push("ran");
       return { exitCode: 0, outputTail: [], durationMs: 1, timedOut: false };
     },
@@ -68,6 +68,29 @@ function throughFaultProxy<T extends ReturnType<typeof setUp>>(s: T, clock: Virt
 const running = (environmentId: string, leader: string, token: number): ReleaseRecord => ({
   environmentId, environmentName: "env", deploymentKey: "v1#1", status: "running", leader, attempt: 1,
   fencingToken: token, electionMode: "lease", mode: "local", command: "migrate", startedAt: new Date().toISOString(),
+});
+
+describe("the mode prepares only when there is something to do", () => {
+  const refused = async (): Promise<never> => {
+    throw new ConfigError("no Python 3 for the release command");
+  };
+
+  it("a release already done is skipped without preparing: an instance that could not run the command still exits 0", async () => {
+    const clock = virtualClock();
+    const s = setUp(clock, {});
+    expect(await runRelease(s.deps)).toMatchObject({ role: "leader" });
+    const later = { ...s.deps, identity: { ...s.deps.identity, instanceId: "i-later" }, prepare: refused };
+    expect(await runRelease(later)).toEqual({ role: "skipped", leader: "i-follower" });
+  });
+
+  it("a release not done yet: the refusal comes before any lease write, and nothing is recorded", async () => {
+    const clock = virtualClock();
+    const s = setUp(clock, {});
+    s.deps.prepare = refused;
+    await expect(runRelease(s.deps)).rejects.toBeInstanceOf(ConfigError);
+    expect(await s.leases.read(s.environmentId)).toBeUndefined();
+    expect(await s.releases.read(s.environmentId, "v1#1")).toBeUndefined();
+  });
 });
 
 describe("a follower on virtual time", () => {
@@ -158,7 +181,7 @@ describe("a follower on virtual time", () => {
   it("a command that cannot even start marks the release failed: the next instance exits 1 at once, without retrying", async () => {
     const clock = virtualClock();
     const first = setUp(clock, {});
-    first.deps.execute = async () => {
+    first.deps.prepare = async () => async () => {
       throw new ReleaseFailedError("RunTask failed: MISSING (the container instance is missing)");
     };
     await expect(runRelease(first.deps)).rejects.toThrow(/RunTask failed/);
@@ -175,7 +198,7 @@ describe("a follower on virtual time", () => {
   it("a leader whose outcome write meets a burst of 5xx keeps the lease and retries it; the command runs once", async () => {
     const clock = virtualClock();
     const s = throughFaultProxy(setUp(clock, { EB_MIGRATE_LEASE_SECONDS: "6", EB_MIGRATE_WAIT_TIMEOUT_SECONDS: "120" }), clock);
-    s.deps.execute = async () => {
+    s.deps.prepare = async () => async () => {
       s.executed.push("ran");
       // The outcome write and the lease release both meet errors after the command finished.
       sandbox.injectFault({ service: "dynamodb", operation: "UpdateItem", error: "InternalServerError", count: 8 });
@@ -218,7 +241,7 @@ describe("a follower on virtual time", () => {
     };
     let versionAtStart: string | undefined;
     let deadlineAtStart: number | undefined;
-    s.deps.execute = async ({ fence }) => {
+    s.deps.prepare = async () => async ({ fence }) => {
       calls.push({ call: "started", at: clock.now() });
       deadlineAtStart = fence?.deadline();
       versionAtStart = (await s.leases.read(s.environmentId))?.recordVersion;
@@ -278,7 +301,7 @@ describe("a leader on virtual time", () => {
       return result;
     };
     let stopped: { at: number; reason: unknown; deadline: number } | undefined;
-    s.deps.execute = async ({ fence }) => {
+    s.deps.prepare = async () => async ({ fence }) => {
       s.executed.push("started");
       // A command that would run for an hour: only the fence ends it.
       await clock.sleep(3_600_000, fence!.signal).catch(() => undefined);

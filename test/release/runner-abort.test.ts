@@ -36,7 +36,7 @@ function deps(signal: AbortSignal, env: Record<string, string>): RunnerDeps {
     signal,
     leases: new LeaseStore(client, "eb-migrate", systemClock),
     releases: new ReleaseStore(client, "eb-migrate", systemClock),
-    execute: async () => ({ exitCode: 0, outputTail: [], durationMs: 0, timedOut: false }),
+    prepare: async () => async () => ({ exitCode: 0, outputTail: [], durationMs: 0, timedOut: false }),
     holderState: async () => "may-run",
     oldestInstance: async () => "i-follower",
   };

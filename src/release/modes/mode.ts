@@ -31,8 +31,9 @@ export interface ReleaseMode {
   /** Setting combinations this mode refuses before anything runs (ConfigError, exit 2). */
   checkSettings(settings: Settings): void;
   /**
-   * Before the election: what can be refused without running anything (the command's
-   * interpreter, the database lock's plan), then how the leader runs the command.
+   * Once the release record shows there is something to do, before any lease write: what can be
+   * refused without running anything (the command's interpreter, the database lock's plan), then
+   * how the leader runs the command. An instance whose release is done never calls it.
    */
   prepare(context: ModeContext): Promise<Execute>;
   /**
