@@ -2,6 +2,8 @@
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { readFileSync, chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { relative } from "node:path";
 import { schemaKeysPlugin } from "./schema-keys.mjs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
@@ -55,18 +57,94 @@ const compileCache = (digest) => `if (require.main === module) try {
   }
 } catch {}`;
 
-// What runs on instances: only Node built-ins at run time. Node's compile cache works per
-// compiled module, and a file is compiled before any line of it runs; so the bundle's code is
-// one string, compiled (module._compile, the CommonJS loader's own path, where the cache applies)
-// after the lines above. Scanning the string costs next to nothing: `--version` no longer pays
-// for parsing the bundle either.
-const instance = await build({ ...common, banner: undefined, entryPoints: ["src/main.ts"], outfile: "dist/eb-migrate.cjs", minify: true, write: false });
-const body = instance.outputFiles[0].text;
-if (!body.startsWith('"use strict";')) throw new Error("the instance bundle must start in strict mode");
-const digest = createHash("sha256").update(body).digest("hex").slice(0, 16);
-// A fresh checkout has no dist/ (esbuild makes it only when it writes itself).
-mkdirSync("dist", { recursive: true });
-writeFileSync("dist/eb-migrate.cjs", [banner, versionFastPath, compileCache(digest), `module._compile(${JSON.stringify(body)}, __filename);`, ""].join("\n"));
+// What runs on instances: only Node built-ins at run time, in two parts, each one string
+// compiled (module._compile, the CommonJS loader's own path, where the compile cache applies)
+// after the lines above — so a file's text is never parsed before it is needed, and
+// `--version` pays for neither.
+//
+// 1. The early skip (src/early/): `run` for a deployment already released, answered without
+//    the AWS SDK. It is built with every module of its graph exported whole (pass 1 finds the
+//    graph, pass 2 builds it), and
+// 2. the rest of the bundle, built with each of those modules taken from part 1 at run time
+//    (the plugin below), so no module is in the file twice and the two parts share one
+//    instance of each (one settings table, one HandOver state).
+const EARLY_ENTRY = "src/early/entry.ts";
+// Part 1's modules, in order, for part 2 (a global: part 2 is compiled as a module of its own).
+const EARLY_GLOBAL = "__ebMigrateEarlyModules";
+const graph = await build({ ...common, banner: undefined, entryPoints: [EARLY_ENTRY], outfile: "dist/early.cjs", write: false, metafile: true });
+// Shared: our own modules, and the package files part 1 runs code of (the SigV4 signer, SHA-256,
+// shell-quote) — never a package's index: exported whole, an index (@smithy/core/serde) is most
+// of a package, far more than part 1 runs.
+const used = Object.values(graph.metafile.outputs)[0].inputs;
+const shared = Object.keys(graph.metafile.inputs).filter((f) => f !== EARLY_ENTRY && (f.startsWith("src/") || (used[f]?.bytesInOutput > 0 && !f.endsWith("/index.js"))));
+const sharedIndex = new Map(shared.map((f, i) => [f, i]));
+const isCommonJs = (i) => graph.metafile.inputs[shared[i]].format === "cjs";
+const buildEarly = (contents) =>
+  build({ ...common, banner: undefined, plugins: [], stdin: { contents: ['"use strict";', `export { earlySkip } from "./${EARLY_ENTRY}";`, ...contents].join("\n"), resolveDir: process.cwd(), sourcefile: "early-part.js", loader: "js" }, outfile: "dist/early.cjs", minify: true, write: false, metafile: true });
+// Pass 2a: each shared module as its namespace, to learn its export names by running part 1's
+// module definitions here (they only define: nothing runs before earlySkip is called).
+const namespaces = await buildEarly([...shared.map((f, i) => `import * as m${i} from ${JSON.stringify(`./${f}`)};`), `export const modules = [${shared.map((_, i) => `m${i}`).join(", ")}];`]);
+const loaded = new (createRequire(import.meta.url)("node:module"))("early-part");
+loaded._compile(namespaces.outputFiles[0].text, "early-part.cjs");
+const exportNames = shared.map((_, i) => (isCommonJs(i) ? [] : Object.keys(loaded.exports.modules[i])));
+// Pass 2b, part 1 itself: each module's exports as a list of values (a CommonJS file: its
+// module.exports), so no export name is spelt out in part 1 or part 2.
+const early = await buildEarly([
+  ...shared.map((f, i) => (isCommonJs(i) ? `import m${i} from ${JSON.stringify(`./${f}`)};` : `import { ${exportNames[i].map((n, k) => `${JSON.stringify(n)} as m${i}_${k}`).join(", ")} } from ${JSON.stringify(`./${f}`)};`)),
+  `export const modules = [${shared.map((_, i) => (isCommonJs(i) ? `m${i}` : `[${exportNames[i].map((_, k) => `m${i}_${k}`).join(", ")}]`)).join(", ")}];`,
+]);
+const sdkInEarly = Object.entries(Object.values(early.metafile.outputs)[0].inputs).filter(([f, v]) => f.includes("node_modules/@aws-sdk/") && v.bytesInOutput > 0);
+if (sdkInEarly.length > 0) throw new Error(`the early skip must not load the AWS SDK: ${sdkInEarly.map(([f]) => f).join(", ")}`);
+// Part 2 takes each shared module from part 1: a CommonJS file as its module.exports; an ES
+// module's exports as bindings of their own, so part 2 calls them directly under minified names
+// (as if bundled with it), not as properties of a namespace.
+const moduleInPart2 = (i) => {
+  if (isCommonJs(i)) return `module.exports = ${EARLY_GLOBAL}[${i}];`;
+  const names = exportNames[i];
+  return [`const m = ${EARLY_GLOBAL}[${i}];`, ...names.map((_, k) => `const e${k} = m[${k}];`), `export { ${names.map((n, k) => `e${k} as ${JSON.stringify(n)}`).join(", ")} };`].join("\n");
+};
+const fromEarlyPart = {
+  name: "from-early-part",
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === "from-early-part" || args.kind === "entry-point") return undefined;
+      const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: "from-early-part" });
+      if (resolved.errors.length > 0 || resolved.external) return undefined;
+      const path = relative(process.cwd(), resolved.path);
+      // The module's index as its path: esbuild keeps each module's path in the bundle.
+      return sharedIndex.has(path) ? { path: String(sharedIndex.get(path)), namespace: "e" } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: "e" }, (args) => ({ contents: moduleInPart2(Number(args.path)), loader: "js" }));
+  },
+};
+const instance = await build({ ...common, banner: undefined, plugins: [fromEarlyPart, ...common.plugins], entryPoints: ["src/main.ts"], outfile: "dist/eb-migrate.cjs", minify: true, write: false });
+const [earlyBody, body] = [early.outputFiles[0].text, instance.outputFiles[0].text];
+for (const part of [earlyBody, body]) if (!part.startsWith('"use strict";')) throw new Error("each part of the instance bundle must start in strict mode");
+// The early part is the file's own code (compiled with it: the file is read and compiled
+// anyway). The rest is carried as line comments after the code ("//" before each of its lines,
+// under a marker line), so compiling the file only skips over it (a string literal this size
+// costs V8 ~5 ms to scan and build); when needed, the loader reads its file back and takes the
+// "//" off. A minified part has no line terminator but \n (checked), so the round trip is exact.
+const REST_MARKER = "//# eb-migrate: the rest of the bundle";
+if (/[\r\u2028\u2029]/.test(body)) throw new Error("the bundle's rest has a line terminator other than \\n");
+const restAsComments = `${REST_MARKER}\n//${body.replace(/\n/g, "\n//")}`;
+// (A checkout that turned the file's line ends into CRLF still reads back the same code.)
+const readRest = `(text) => text.slice(text.lastIndexOf(${JSON.stringify(REST_MARKER)}) + ${REST_MARKER.length}).trimEnd().replace(/^\\r?\\n\\/\\//, "").replace(/\\r?\\n\\/\\//g, "\\n")`;
+const digest = createHash("sha256").update(earlyBody).update(body).digest("hex").slice(0, 16);
+// When the bundle is the program, the early part answers first: an exit code, or it hands over
+// to the rest (compiled as this module, under its name for the compile cache).
+const loader = `const earlyPart = (() => {
+const module = { exports: {} }, exports = module.exports;
+${earlyBody}
+return module.exports;
+})();
+globalThis.${EARLY_GLOBAL} = earlyPart.modules;
+const rest = () => module._compile((${readRest})(require("node:fs").readFileSync(__filename, "utf8")), __filename);
+if (require.main !== module) rest();
+else earlyPart.earlySkip(process.argv.slice(2), process.env, process.stderr).then((code) => (code === undefined ? rest() : process.exit(code)), rest);`;
+const bundleText = [banner, versionFastPath, compileCache(digest), loader, restAsComments, ""].join("\n");
+if (new Function(`return ${readRest}`)()(bundleText) !== body) throw new Error("the bundle's rest does not survive being carried as comments");
+writeFileSync("dist/eb-migrate.cjs", bundleText);
 
 // Development entry: sandbox and demo on top of every instance command. dynalite (and its
 // storage engine) stays an external package so it never inflates the instance bundle.

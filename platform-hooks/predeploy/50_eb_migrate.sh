@@ -8,17 +8,44 @@ set -euo pipefail
 bundle=".platform/eb-migrate/eb-migrate.cjs"
 log="${EB_MIGRATE_ROOT:-}/var/log/eb-migrate.log"
 
+# Sets found to NAME's path as 'command -v NAME' finds an executable (NAME itself when it has a
+# slash), without a subshell: the hook runs on every instance of every deploy.
+find_on_path() {
+  local - dir IFS=:
+  set -f
+  found=""
+  if [[ "$1" == */* ]]; then
+    [[ -f "$1" && -x "$1" ]] && found="$1"
+    [[ -n "$found" ]]
+    return
+  fi
+  for dir in ${PATH:-}; do
+    if [[ -f "${dir:-.}/$1" && -x "${dir:-.}/$1" ]]; then
+      found="${dir:-.}/$1"
+      return 0
+    fi
+  done
+  return 1
+}
+
 # shellcheck disable=SC2034 # node_bin and node_major are for the caller
 find_node() {
-  local candidate path major version fallback_bin="" fallback_major=""
+  local candidate path major n version fallback_bin="" fallback_major=""
   for candidate in node-24 node-22 node node-20 "${EB_MIGRATE_ROOT:-}/usr/local/bin/node" "${EB_MIGRATE_ROOT:-}/opt/nodejs/bin/node"; do
-    path="$(command -v "$candidate" 2>/dev/null)" || continue
+    find_on_path "$candidate" || continue
+    path="$found" major=""
     if [[ "$candidate" =~ ^node-([0-9]+)$ ]]; then
       major="${BASH_REMATCH[1]}"
     else
-      version="$("$path" --version 2>/dev/null)" || continue
-      [[ "$version" =~ ^v([0-9]+). ]] || continue
-      major="${BASH_REMATCH[1]}"
+      # Amazon Linux 2023's 'node' is an alternatives link to a node-<major>: the same file.
+      for n in 24 22 20; do
+        if find_on_path "node-$n" && [[ "$path" -ef "$found" ]]; then major="$n"; break; fi
+      done
+      if [[ -z "$major" ]]; then
+        version="$("$path" --version 2>/dev/null)" || continue
+        [[ "$version" =~ ^v([0-9]+)\. ]] || continue
+        major="${BASH_REMATCH[1]}"
+      fi
     fi
     if (( major >= 22 )); then
       node_bin="$path" node_major="$major"

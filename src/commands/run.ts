@@ -1,10 +1,8 @@
 // `eb-migrate run` — called by the predeploy hook (or container_commands) on every instance.
-import { appendFileSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { createClients, type CallCounter } from "../aws/clients.js";
 import type { CommandSpec } from "../cli/command.js";
 import { ConfigError, EbMigrateError, ExitCode } from "../cli/errors.js";
-import { createLogger, formatJson, streamSink, type LogSink } from "../cli/log.js";
+import { createLogger } from "../cli/log.js";
 import { instanceRoot } from "../config/environment.js";
 import { releaseRedactor, resolveSettings } from "../config/settings.js";
 import { tableCallTimeoutMs } from "../election/fence.js";
@@ -12,16 +10,18 @@ import { LeaseStore } from "../election/lease.js";
 import { groupOf, holderState, inServiceMembers, oldestInstance } from "../instance/auto-scaling.js";
 import { environmentProperties } from "../instance/eb-files.js";
 import { readDeploymentEnv } from "../instance/deployment-env.js";
-import { discoverDeployment, discoverIdentity, instanceMetadata } from "../instance/identity.js";
+import { ec2DescribeTags, instanceMetadata } from "../instance/aws-identity.js";
+import { discoverDeployment, discoverIdentity } from "../instance/identity.js";
 import { leaderNotifier } from "../notify/notifier.js";
+import { handover } from "../early/handover.js";
 import { releaseMode } from "../release/modes/index.js";
 import { ReleaseStore } from "../release/record.js";
 import { rerunTarget } from "../release/rerun.js";
+import { logRunStart, runLogSinks } from "../release/run-log.js";
 import { writeRunStats } from "../release/run-stats.js";
 import { runRelease, type RunOutcome } from "../release/runner.js";
 import { systemClock } from "../runtime/clock.js";
 import { nodeVersionWarning } from "../runtime/node-version.js";
-import { LOG_FILE } from "../scaffold/hook-script.js";
 import { SETTINGS_FLAGS, SETTINGS_OPTIONS, SETTINGS_USAGE } from "./settings-flags.js";
 
 
@@ -43,7 +43,8 @@ export const runCommand: CommandSpec = {
     // Older platform versions give hooks no environment properties. They join the process
     // environment (values already set win), as the hook once exported them: the settings, the
     // release command and the AWS SDK (which reads process.env itself) all see them.
-    for (const [name, value] of Object.entries(await environmentProperties(root))) {
+    // The early skip, when it handed over, has read them already (src/early/handover.ts).
+    for (const [name, value] of Object.entries(handover.properties ?? (await environmentProperties(root)))) {
       if (ctx.env[name] === undefined) ctx.env[name] = value;
     }
     // Outside a hook (SSM Run Command) the platform's deployment file fills in the rest; ours win.
@@ -52,8 +53,7 @@ export const runCommand: CommandSpec = {
     const mode = releaseMode(settings);
     mode.checkSettings(settings);
     const clock = systemClock;
-    const sinks: LogSink[] = [streamSink(ctx.stderr, settings.logFormat, ctx.env), fileSink(join(root, LOG_FILE))];
-    let log = createLogger({ sinks, now: clock.now, debug: settings.debug });
+    let log = createLogger({ sinks: runLogSinks(ctx.stderr, settings.logFormat, ctx.env, root), now: clock.now, debug: settings.debug });
     if (settings.disabled) {
       log.warn("EB_MIGRATE_DISABLED is set: skipping the release command on this instance");
       return ExitCode.ok;
@@ -61,21 +61,22 @@ export const runCommand: CommandSpec = {
     const nodeWarning = nodeVersionWarning();
     if (nodeWarning) log.warn(nodeWarning);
     const started = clock.now();
-    const calls: CallCounter = new Map();
+    // The early skip's calls, when it handed over, count as this run's.
+    const calls: CallCounter = new Map(handover.calls);
     let outcome: RunOutcome | undefined;
     let exitCode: number = ExitCode.ok;
     try {
       const metadata = instanceMetadata(ctx.env);
       // EC2 is asked for tags only when EB's files do not name the environment; by then the
       // region is known from the metadata.
-      const identity = await discoverIdentity({ env: ctx.env, root, metadata, ec2: (region) => createClients({ region }, calls).ec2 });
+      const identity = await discoverIdentity({ env: ctx.env, root, metadata, describeTags: ec2DescribeTags((region) => createClients({ region }, calls).ec2) });
       const clients = createClients({ region: identity.region, dynamodbRequestTimeoutMs: tableCallTimeoutMs(settings.leaseSeconds) }, calls);
       // A follower's holder checks end at SIGTERM/SIGINT or the wait timeout, even when hung.
       const waiting = AbortSignal.any([ctx.signal, AbortSignal.timeout(settings.waitTimeoutSeconds * 1000)]);
       const checks = createClients({ region: identity.region, signal: waiting }, calls);
       log = log.child({ instance: identity.instanceId });
       const deployment = await discoverDeployment(root);
-      log.info(`release ${deployment.key} of ${identity.environmentName} (${identity.environmentId}), ${settings.mode} mode`, { state: "start" });
+      logRunStart(log, identity, deployment, settings.mode);
       const redact = releaseRedactor(ctx.env, settings);
       const bundle = bundleFile();
       const supervisor = bundle ? { execPath: process.execPath, script: bundle } : undefined;
@@ -120,18 +121,4 @@ export const runCommand: CommandSpec = {
 /** The running bundle (dist/eb-migrate.cjs or its copy on the instance); undefined under tests. */
 function bundleFile(): string | undefined {
   return typeof __filename === "string" && __filename.endsWith(".cjs") ? __filename : undefined;
-}
-
-/** Appends JSON lines to the on-instance log file; a log file we cannot write is not fatal. */
-function fileSink(path: string): LogSink {
-  let broken = false;
-  return (record) => {
-    if (broken) return;
-    try {
-      mkdirSync(dirname(path), { recursive: true });
-      appendFileSync(path, `${formatJson(record)}\n`);
-    } catch {
-      broken = true;
-    }
-  };
 }

@@ -48,6 +48,8 @@ export interface Settings {
   waitTimeoutSeconds: number;
   fallback: Fallback;
   disabled: boolean;
+  /** EB_MIGRATE_EARLY_SKIP: `run` may answer "already released" before loading the SDK (src/early/). */
+  earlySkip: boolean;
   /** The database lock around the command: auto = for Django migrate only (see release/db-lock/). */
   dbLock: DbLock;
   /** The Django DATABASES alias the lock is taken on. */
@@ -182,6 +184,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: "KILL_GRACE_SECONDS", flag: "kill-grace-seconds", default: undefined, allowed: "a number of seconds from 0.1 to 600 (e.g. 2.5)", description: "How long the command may take to exit after SIGTERM (when the leader must stop it) before its whole process group is killed. Default: a tenth of the lease, at most 5 s. Must fit in the lease.", parse: seconds(0.1, 600) },
   { name: "WAIT_TIMEOUT_SECONDS", flag: "wait-timeout-seconds", default: String(DEFAULT_WAIT_TIMEOUT_SECONDS), ...int(1, 86400), description: "How long any instance waits for the release (followers) or the command (leader) before exit 3. Keep it below EB's command timeout (600 s by default)." },
   { name: "FALLBACK", flag: "fallback", default: "oldest-instance", allowed: "oldest-instance or off", description: "When the table cannot be used: the oldest InService instance of the Auto Scaling group runs the command, or (off) every instance exits 4.", parse: oneOf("oldest-instance", "off") },
+  { name: "EARLY_SKIP", flag: "early-skip", default: "true", allowed: "true or false", description: "`run` first asks, without loading the AWS SDK, whether this deployment is already released (IMDS and one signed GetItem); when it is, it exits 0 at once, otherwise (or on anything unusual) the full path runs. false: always the full path.", parse: bool },
   { name: "DISABLED", flag: "disabled", default: "false", allowed: "true or false", description: "Skip everything and exit 0 (an escape hatch for one deployment).", parse: bool },
   { name: "DB_LOCK", flag: "db-lock", default: "auto", allowed: "auto, on or off", description: "Run the command holding a database lock taken through Django's connection (PostgreSQL advisory lock, MySQL GET_LOCK), so no two migrations touch one database at once. auto: for `<python> manage.py migrate …` only; on: for any command (it runs as a child of the lock holder). In ecs mode the lock is taken inside the task.", parse: oneOf("auto", "on", "off") },
   { name: "DB_ALIAS", flag: "db-alias", default: "default", allowed: "a key of Django's DATABASES", description: "The database the lock is taken on; point it at a direct connection when the default one goes through PgBouncer in transaction mode.", parse: (raw) => (/^[A-Za-z0-9_.-]+$/.test(raw.trim()) ? raw.trim() : new Invalid()) },
@@ -258,6 +261,7 @@ export function resolveSettings(env: NodeJS.ProcessEnv, flags: FlagValues = {}):
     waitTimeoutSeconds: get<number>("WAIT_TIMEOUT_SECONDS"),
     fallback: get<Fallback>("FALLBACK"),
     disabled: get<boolean>("DISABLED"),
+    earlySkip: get<boolean>("EARLY_SKIP"),
     dbLock: get<DbLock>("DB_LOCK"),
     dbAlias: get<string>("DB_ALIAS"),
     logFormat: get<LogFormat>("LOG_FORMAT"),

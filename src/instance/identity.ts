@@ -2,8 +2,9 @@
 // IMDSv2 for the instance id and region (documented), EB's on-instance files for the
 // environment and deployment (observed, see eb-files.ts), and only when those are missing the
 // instance's tags (IMDS tags when enabled, else EC2 DescribeTags — documented).
-import { DescribeTagsCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import { MetadataService } from "@aws-sdk/ec2-metadata-service";
+//
+// No AWS SDK here: the early skip (src/early/) discovers the same identity with its own
+// metadata reader; the SDK-backed readers are in aws-identity.ts.
 import { ConfigError } from "../cli/errors.js";
 import { envRegion } from "../config/environment.js";
 import { readEnvironmentMetadata, readVersionManifest, sourceBundleDigest } from "./eb-files.js";
@@ -13,42 +14,27 @@ export interface InstanceMetadata {
   get(path: string): Promise<string | undefined>;
 }
 
-/** IMDSv2 (token first), via the SDK's metadata client; endpoint from the standard variable. */
-export function instanceMetadata(env: NodeJS.ProcessEnv): InstanceMetadata {
-  const service = new MetadataService({
-    ...(env.AWS_EC2_METADATA_SERVICE_ENDPOINT ? { endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT } : {}),
-    httpOptions: { timeout: 2000 },
-    retries: 2,
-    backoff: 0.2,
-  });
-  return {
-    async get(path) {
-      try {
-        const text = await service.request(`/latest/meta-data/${path}`, {});
-        return text.trim() === "" ? undefined : text.trim();
-      } catch (error) {
-        // A missing key (404, e.g. tags not enabled in metadata) is "unknown", not a failure.
-        if (/\b404\b|not found/i.test(String((error as Error).message))) return undefined;
-        throw error;
-      }
-    },
-  };
+export interface InstanceMetadata {
+  /** The value under /latest/meta-data/, trimmed; undefined when missing (404) or empty. */
+  get(path: string): Promise<string | undefined>;
 }
+
+/** The instance's tags `keys` from EC2 (DescribeTags), when IMDS does not have them. */
+export type DescribeTags = (region: string, instanceId: string, keys: string[]) => Promise<Record<string, string>>;
 
 export interface IdentityDeps {
   env: NodeJS.ProcessEnv;
   root: string;
   metadata: InstanceMetadata;
-  /** Only used when the on-instance files do not name the environment. */
-  ec2: (region: string) => EC2Client;
+  /** Only used when neither the on-instance files nor IMDS tags name the environment. */
+  describeTags: DescribeTags;
 }
 
-export async function discoverIdentity({ env, root, metadata, ec2 }: IdentityDeps): Promise<Identity> {
+export async function discoverIdentity({ env, root, metadata, describeTags }: IdentityDeps): Promise<Identity> {
   let instanceId: string | undefined;
   let region: string | undefined;
   try {
-    instanceId = await metadata.get("instance-id");
-    region = await metadata.get("placement/region");
+    [instanceId, region] = await Promise.all([metadata.get("instance-id"), metadata.get("placement/region")]);
   } catch (error) {
     throw new ConfigError(
       `cannot reach the instance metadata service (${(error as Error).message}); run eb-migrate on an Elastic Beanstalk instance, or set AWS_EC2_METADATA_SERVICE_ENDPOINT (e.g. to the sandbox)`,
@@ -64,7 +50,7 @@ export async function discoverIdentity({ env, root, metadata, ec2 }: IdentityDep
   let environmentName = fromFiles?.environmentName;
   let autoScalingGroup: string | undefined;
   if (!environmentId || !environmentName) {
-    const tags = await instanceTags(instanceId, region, metadata, ec2);
+    const tags = await instanceTags(instanceId, region, metadata, describeTags);
     environmentId ??= tags["elasticbeanstalk:environment-id"];
     environmentName ??= tags["elasticbeanstalk:environment-name"];
     autoScalingGroup = tags["aws:autoscaling:groupName"];
@@ -77,7 +63,7 @@ export async function discoverIdentity({ env, root, metadata, ec2 }: IdentityDep
   return { instanceId, region, environmentId, environmentName, ...(autoScalingGroup ? { autoScalingGroup } : {}) };
 }
 
-async function instanceTags(instanceId: string, region: string, metadata: InstanceMetadata, ec2: IdentityDeps["ec2"]): Promise<Record<string, string>> {
+async function instanceTags(instanceId: string, region: string, metadata: InstanceMetadata, describeTags: DescribeTags): Promise<Record<string, string>> {
   const wanted = ["elasticbeanstalk:environment-id", "elasticbeanstalk:environment-name", "aws:autoscaling:groupName"];
   const tags: Record<string, string> = {};
   for (const key of wanted) {
@@ -85,11 +71,7 @@ async function instanceTags(instanceId: string, region: string, metadata: Instan
     if (value) tags[key] = value;
   }
   if (tags["elasticbeanstalk:environment-id"]) return tags;
-  const out = await ec2(region).send(
-    new DescribeTagsCommand({ Filters: [{ Name: "resource-id", Values: [instanceId] }, { Name: "key", Values: wanted }] }),
-  );
-  for (const tag of out.Tags ?? []) if (tag.Key && tag.Value) tags[tag.Key] = tag.Value;
-  return tags;
+  return { ...tags, ...(await describeTags(region, instanceId, wanted)) };
 }
 
 /** The deployment key: version label + deployment id, else a digest of the source bundle. */

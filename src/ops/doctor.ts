@@ -5,7 +5,8 @@ import { createClients, type AwsClients } from "../aws/clients.js";
 import { describeError, EbMigrateError } from "../cli/errors.js";
 import { envRegion } from "../config/environment.js";
 import type { Settings } from "../config/settings.js";
-import { discoverIdentity, instanceMetadata } from "../instance/identity.js";
+import { ec2DescribeTags, instanceMetadata } from "../instance/aws-identity.js";
+import { discoverIdentity } from "../instance/identity.js";
 import type { Identity } from "../instance/types.js";
 import { fail, pass, skip, type CheckResult } from "./checklist.js";
 import type { EnvironmentTarget } from "./target.js";
@@ -52,7 +53,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   } else {
     add(checkNodeVersion());
     try {
-      identity = await discoverIdentity({ env, root, metadata: instanceMetadata(env), ec2: (region) => makeClients(region).ec2 });
+      identity = await discoverIdentity({ env, root, metadata: instanceMetadata(env), describeTags: ec2DescribeTags((region) => makeClients(region).ec2) });
       add(pass("identity", `${identity.instanceId} in ${identity.environmentName} (${identity.environmentId}), ${identity.region}`));
     } catch (error) {
       const message = error instanceof EbMigrateError ? error.message : describeError(error);

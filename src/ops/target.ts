@@ -5,7 +5,8 @@ import { createClients } from "../aws/clients.js";
 import { isPermissionDenied } from "../aws/errors.js";
 import { ConfigError, credentialsError, describeError } from "../cli/errors.js";
 import { envRegion } from "../config/environment.js";
-import { discoverIdentity, instanceMetadata } from "../instance/identity.js";
+import { ec2DescribeTags, instanceMetadata } from "../instance/aws-identity.js";
+import { discoverIdentity } from "../instance/identity.js";
 
 export interface EnvironmentTarget {
   region: string;
@@ -25,7 +26,7 @@ export interface TargetInput {
 export async function resolveTarget(input: TargetInput): Promise<EnvironmentTarget> {
   const { env } = input;
   if (input.environmentName === undefined) {
-    const identity = await discoverIdentity({ env, root: input.root, metadata: instanceMetadata(env), ec2: (region) => createClients({ region }).ec2 });
+    const identity = await discoverIdentity({ env, root: input.root, metadata: instanceMetadata(env), describeTags: ec2DescribeTags((region) => createClients({ region }).ec2) });
     return { region: input.region ?? identity.region, environmentId: identity.environmentId, environmentName: identity.environmentName };
   }
   const region = input.region ?? envRegion(env);

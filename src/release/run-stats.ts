@@ -11,6 +11,8 @@ export interface RunStats {
   calls: Record<string, number>;
   /** The process's peak resident set size (process.resourceUsage().maxRSS), in KiB. */
   maxRssKb?: number;
+  /** Answered by the early skip (src/early/), before the AWS SDK was loaded. */
+  early?: true;
 }
 
 export function writeRunStats(file: string, stats: RunStats): void {

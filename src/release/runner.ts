@@ -16,6 +16,7 @@ import type { Execute, ExecutionHooks, ExecutionResult } from "./execution.js";
 import type { LeaderOutcome } from "./leader-outcome.js";
 import { releaseMode } from "./modes/index.js";
 import type { ReleaseRecord, ReleaseStore } from "./record.js";
+import { skipRun } from "./run-log.js";
 
 /** A progress line this often while waiting. */
 export const PROGRESS_EVERY_MS = 10_000;
@@ -112,10 +113,7 @@ export async function runRelease(runnerDeps: RunnerDeps): Promise<RunOutcome> {
           tableEverAnswered = true;
           unavailableSince = undefined;
           if (release?.status === "succeeded" && !isRerun(deps, release)) {
-            if (waits === 0 && runningSeenSince === undefined) {
-              log.info(`release ${deployment.key} already succeeded on ${release.leader}; nothing to do`, { state: "skipped" });
-              return { role: "skipped", leader: release.leader };
-            }
+            if (waits === 0 && runningSeenSince === undefined) return skipRun(log, deployment, release);
             log.info(`release succeeded on ${release.leader} after ${seconds(clock.now() - start)} s of waiting`, { state: "released", role: "follower" });
             return { role: "follower", leader: release.leader, attempt: release.attempt };
           }
@@ -234,10 +232,7 @@ async function lead(deps: Prepared, held: HeldLease, acquiredAt: number, deadlin
   };
   try {
     const current = await deps.releases.read(identity.environmentId, deployment.key, fence.signal);
-    if (current?.status === "succeeded" && !isRerun(deps, current)) {
-      log.info(`release ${deployment.key} already succeeded on ${current.leader}; nothing to do`, { state: "skipped" });
-      return { kind: "done", outcome: { role: "skipped", leader: current.leader } };
-    }
+    if (current?.status === "succeeded" && !isRerun(deps, current)) return { kind: "done", outcome: skipRun(log, deployment, current) };
     if (current?.status === "failed" && !isRerun(deps, current)) throw releaseFailed(current);
     const previous = current?.status === "running" ? current : undefined;
     const rerunOf = current && isRerun(deps, current) ? current : undefined;

@@ -10,6 +10,10 @@ import type { FaultInjector } from "./faults.js";
 import { listen, send, type Listener } from "./http.js";
 import { newMetadataToken } from "./ids.js";
 import { IMAGE_ID, INSTANCE_TYPE, privateDnsName } from "./facts.js";
+import { SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY } from "./state.js";
+
+/** The instance profile's role: the one Elastic Beanstalk creates by default. */
+export const INSTANCE_ROLE = "aws-elasticbeanstalk-ec2-role";
 
 export const TOKEN_HEADER = "x-aws-ec2-metadata-token";
 export const TTL_HEADER = "x-aws-ec2-metadata-token-ttl-seconds";
@@ -143,5 +147,27 @@ function metadata(env: SandboxEnvironment, i: SandboxInstance): Map<string, stri
     ],
   ]);
   for (const [k, v] of Object.entries(tags)) entries.set(`meta-data/tags/instance/${k}`, v);
+  // The instance profile's credentials, as IMDS serves them
+  // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html#instance-metadata-security-credentials):
+  // the role's name under iam/security-credentials/, its temporary credentials as JSON below it.
+  // The sandbox's own keys (no service checks signatures), with a session token as STS gives.
+  const issued = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+  entries.set("meta-data/iam/info", JSON.stringify({ Code: "Success", LastUpdated: issued.toISOString().replace(/\.\d{3}Z$/, "Z"), InstanceProfileArn: `arn:aws:iam::${accountId}:instance-profile/${INSTANCE_ROLE}`, InstanceProfileId: "AIPASANDBOXEXAMPLE00" }, null, 2));
+  entries.set(
+    `meta-data/iam/security-credentials/${INSTANCE_ROLE}`,
+    JSON.stringify(
+      {
+        Code: "Success",
+        LastUpdated: issued.toISOString().replace(/\.\d{3}Z$/, "Z"),
+        Type: "AWS-HMAC",
+        AccessKeyId: SANDBOX_ACCESS_KEY_ID,
+        SecretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
+        Token: "sandbox-session-token",
+        Expiration: new Date(issued.getTime() + 6 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      },
+      null,
+      2,
+    ),
+  );
   return entries;
 }

@@ -4,7 +4,8 @@ import { ENV_PREFIX, SETTINGS } from "../config/settings.js";
 import { tableDefinition, TTL_ATTRIBUTE } from "../table/table.js";
 import type { NotifyTarget } from "../notify/targets.js";
 import { cloudFormationPolicyDocument, POLICY_RESOURCE, TABLE_RESOURCE, type EcsPolicyScope } from "./policy.js";
-import { CONTAINER_COMMAND_SCRIPT_PATH, FIND_NODE_FUNCTION, LOG_FILE, MINIMUM_NODE_MAJOR } from "./hook-script.js";
+import { LOG_FILE } from "../release/run-log.js";
+import { CONTAINER_COMMAND_SCRIPT_PATH, FIND_NODE_FUNCTION, MINIMUM_NODE_MAJOR } from "./hook-script.js";
 import { toYaml, type YamlValue } from "./yaml.js";
 import { RECOMMENDED_NODE_MAJOR } from "../runtime/node-version.js";
 

@@ -1,13 +1,12 @@
 // The bash script that starts eb-migrate on an instance: as the predeploy platform hook, or
 // called from container_commands. One text, so both entry points run exactly the same command.
+import { LOG_FILE } from "../release/run-log.js";
 
 /** Relative to the app (the staging directory EB runs hooks and container commands in). */
 export const BUNDLE_PATH = ".platform/eb-migrate/eb-migrate.cjs";
 export const HOOK_PATH = ".platform/hooks/predeploy/50_eb_migrate.sh";
 /** Where the same script goes with --container-commands (not a hook, so EB does not run it twice). */
 export const CONTAINER_COMMAND_SCRIPT_PATH = ".platform/eb-migrate/container-command.sh";
-/** The on-instance log file (below EB_MIGRATE_ROOT): `run` appends to it; the ebextension adds it to `eb logs`. */
-export const LOG_FILE = "/var/log/eb-migrate.log";
 export const MINIMUM_NODE_MAJOR = 20;
 /** Below this the hook warns (Node 20 is end of life; AWS SDK releases from 2027 need 22). */
 export const PREFERRED_NODE_MAJOR = 22;
@@ -19,17 +18,44 @@ export const PREFERRED_NODE_MAJOR = 22;
  * more than a deploy should). Shared by the hook and the ebextension's install check, so both
  * agree on what "Node is there" means.
  */
-export const FIND_NODE_FUNCTION = `# shellcheck disable=SC2034 # node_bin and node_major are for the caller
+export const FIND_NODE_FUNCTION = `# Sets found to NAME's path as 'command -v NAME' finds an executable (NAME itself when it has a
+# slash), without a subshell: the hook runs on every instance of every deploy.
+find_on_path() {
+  local - dir IFS=:
+  set -f
+  found=""
+  if [[ "$1" == */* ]]; then
+    [[ -f "$1" && -x "$1" ]] && found="$1"
+    [[ -n "$found" ]]
+    return
+  fi
+  for dir in \${PATH:-}; do
+    if [[ -f "\${dir:-.}/$1" && -x "\${dir:-.}/$1" ]]; then
+      found="\${dir:-.}/$1"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# shellcheck disable=SC2034 # node_bin and node_major are for the caller
 find_node() {
-  local candidate path major version fallback_bin="" fallback_major=""
+  local candidate path major n version fallback_bin="" fallback_major=""
   for candidate in node-24 node-22 node node-20 "\${EB_MIGRATE_ROOT:-}/usr/local/bin/node" "\${EB_MIGRATE_ROOT:-}/opt/nodejs/bin/node"; do
-    path="$(command -v "$candidate" 2>/dev/null)" || continue
+    find_on_path "$candidate" || continue
+    path="$found" major=""
     if [[ "$candidate" =~ ^node-([0-9]+)$ ]]; then
       major="\${BASH_REMATCH[1]}"
     else
-      version="$("$path" --version 2>/dev/null)" || continue
-      [[ "$version" =~ ^v([0-9]+)\. ]] || continue
-      major="\${BASH_REMATCH[1]}"
+      # Amazon Linux 2023's 'node' is an alternatives link to a node-<major>: the same file.
+      for n in 24 22 20; do
+        if find_on_path "node-$n" && [[ "$path" -ef "$found" ]]; then major="$n"; break; fi
+      done
+      if [[ -z "$major" ]]; then
+        version="$("$path" --version 2>/dev/null)" || continue
+        [[ "$version" =~ ^v([0-9]+)\\. ]] || continue
+        major="\${BASH_REMATCH[1]}"
+      fi
     fi
     if (( major >= ${PREFERRED_NODE_MAJOR} )); then
       node_bin="$path" node_major="$major"

@@ -11,7 +11,8 @@ import type { InstanceBundle } from "./bundle.js";
 import { EBEXTENSION_PATH, ebextensionConfig, type EcsInit } from "./ebextension.js";
 import { existingRunnersError, findExistingRunners, formatExistingRunners, type ExistingRunner } from "./existing-runners.js";
 import { fileDiff } from "./init-diff.js";
-import { BUNDLE_PATH, CONTAINER_COMMAND_SCRIPT_PATH, HOOK_PATH, hookScript, LOG_FILE } from "./hook-script.js";
+import { LOG_FILE } from "../release/run-log.js";
+import { BUNDLE_PATH, CONTAINER_COMMAND_SCRIPT_PATH, HOOK_PATH, hookScript } from "./hook-script.js";
 
 export const MANIFEST_PATH = ".platform/eb-migrate/manifest.json";
 

@@ -45,12 +45,13 @@ describe("the compile cache", () => {
     const result = run(true);
     expect(result.status, result.stderr).toBe(0);
     const lines = recorded();
-    // Compiles: the bundle file itself (before any of its lines ran), then its code.
+    // Compiles: the bundle file itself (before any of its lines ran, with the early part, which
+    // hands over: the run is disabled), then the rest of its code.
     expect(lines.map((l) => l.split(" ")[0])).toEqual(["compile", "enable", "compile"]);
     const dir = lines[1]!.slice("enable ".length);
     expect(dir.startsWith(join(root, CACHE) + "/")).toBe(true);
     expect(dir.slice(join(root, CACHE).length + 1)).toMatch(new RegExp(`^[0-9a-f]{16}-node${process.version.replace(/\./g, "\\.")}$`));
-    expect(Number(lines[2]!.split(" ")[1])).toBeGreaterThan(Number(lines[0]!.split(" ")[1]) * 0.9);
+    expect(Number(lines[2]!.split(" ")[1])).toBeGreaterThan(Number(lines[0]!.split(" ")[1]) * 0.8);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(readdirSync(join(root, CACHE))).toEqual([dir.split("/").at(-1)]);
   });

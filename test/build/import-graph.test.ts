@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 
 /** What runs on an instance (or under every command): the release, its election and their helpers. */
-const INSTANCE_SIDE = ["src/instance", "src/election", "src/release", "src/table", "src/runtime", "src/config", "src/aws", "src/ecs", "src/notify", "src/cli"];
+const INSTANCE_SIDE = ["src/early", "src/instance", "src/election", "src/release", "src/table", "src/runtime", "src/config", "src/aws", "src/ecs", "src/notify", "src/cli"];
 /** The development tools, the files `init` writes, and the commands built on all of it. */
 const NOT_FOR_INSTANCE_SIDE = ["src/sandbox", "src/demo", "src/chaos", "src/bench", "src/scaffold", "src/commands", "src/dev"];
 /** Used by everything above it; knows no command. */

@@ -6,7 +6,8 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/cli/errors.js";
 import { DEPLOYMENT_DIR } from "../../src/instance/eb-files.js";
-import { discoverDeployment, discoverIdentity, instanceMetadata } from "../../src/instance/identity.js";
+import { ec2DescribeTags, instanceMetadata } from "../../src/instance/aws-identity.js";
+import { discoverDeployment, discoverIdentity } from "../../src/instance/identity.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 
 let sandbox: Sandbox;
@@ -26,10 +27,10 @@ function deps(index: number) {
       env,
       root: env.EB_MIGRATE_ROOT!,
       metadata: instanceMetadata(env),
-      ec2: (region: string) => {
+      describeTags: ec2DescribeTags((region: string) => {
         ec2Calls++;
         return new EC2Client({ region, endpoint: env.AWS_ENDPOINT_URL_EC2, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! } });
-      },
+      }),
     },
   };
 }

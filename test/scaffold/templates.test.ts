@@ -246,6 +246,16 @@ describe("the predeploy hook script", () => {
     expect(result.stderr).toMatch(/warning: running on Node\.js 20 .* end of life; install Node\.js 22/);
   });
 
+  it("Amazon Linux 2023's `node`, a link to node-20, is known by that name: no Node starts before eb-migrate", () => {
+    const log = join(mkdtempSync(join(tmpdir(), "ebm-starts-")), "starts");
+    const { bin, run } = instance({ "node-20": countingNode(log, "v20.11.1"), basename: "/usr/bin/basename" }, { realBundle: true });
+    symlinkSync(join(bin, "node-20"), join(bin, "node"));
+    const result = run({ EB_MIGRATE_DISABLED: "true" });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(log, "utf8")).toBe(`node ${BUNDLE_PATH} run\n`);
+    expect(result.stderr).toMatch(/warning: running on Node\.js 20 /);
+  });
+
   it("prefers node-22 over a Node 20 `node` and over node-20", () => {
     const { run } = instance({ node: "#!/usr/bin/bash\necho v20.1.0\n", "node-20": "#!/usr/bin/bash\nexit 9\n", "node-22": process.execPath });
     const result = run();

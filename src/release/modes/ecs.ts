@@ -1,12 +1,12 @@
 // ecs mode: the leader runs the command as one ECS task (src/ecs/run-task.ts: resolve, register,
 // start, wait, follow the logs, judge). A lost lease stops following the task, never the task.
-import { checkEcsSettings } from "../../ecs/settings-check.js";
+import { MODE_SETTINGS_CHECKS } from "./settings-checks.js";
 import { containerCommand, runEcsRelease } from "../../ecs/run-task.js";
 import type { ReleaseMode } from "./mode.js";
 
 export const ecsMode: ReleaseMode = {
   name: "ecs",
-  checkSettings: checkEcsSettings,
+  checkSettings: MODE_SETTINGS_CHECKS.ecs,
   async prepare({ settings, clients, identity, deployment, clock, log, signal, instance }) {
     return async ({ record, existingTaskArn, fence, deadline, hooks }) => {
       // RunTask's clientToken, startedBy and the release tag come from the run's key (the

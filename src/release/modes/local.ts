@@ -5,10 +5,11 @@ import { planDbLock } from "../db-lock/plan.js";
 import { runLocalCommand } from "../local-command.js";
 import { choosePython, resolveCommand } from "../resolve-command.js";
 import { commandName, type ReleaseMode } from "./mode.js";
+import { MODE_SETTINGS_CHECKS } from "./settings-checks.js";
 
 export const localMode: ReleaseMode = {
   name: "local",
-  checkSettings: () => undefined,
+  checkSettings: MODE_SETTINGS_CHECKS.local,
   async prepare({ settings, identity, deployment, clock, log, signal, instance }) {
     if (!instance) throw new ConfigError("local mode runs the command on an instance of the environment: use `eb-migrate release --env` (it sends `run --now` to one through SSM)");
     const { cwd, env, root, redact, supervisor } = instance;
