@@ -8,11 +8,13 @@ import { schemaKeysPlugin } from "./schema-keys.mjs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
+// ASCII only (checked below): one character beyond it makes V8 hold the whole file as a two-byte
+// string, slower to read and scan on every start.
 // The AWS SDK warns on Node 20 about future releases; users' deploy logs must not carry it.
 // Set before any SDK module is evaluated, and only when the user has not chosen otherwise.
 const banner = [
   "#!/usr/bin/env node",
-  `// eb-migrate ${pkg.version} — the release phase for Elastic Beanstalk (single-file bundle, Node >= 20)`,
+  `// eb-migrate ${pkg.version} - the release phase for Elastic Beanstalk (single-file bundle, Node >= 20)`,
   // First statement, so the whole bundle stays in strict mode with these lines in front of it.
   '"use strict";',
   'if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";',
@@ -39,11 +41,12 @@ const common = {
   plugins: [schemaKeysPlugin],
 };
 
+// (Asked only from Node 22: on Node 20 requiring node:module loads three more internal modules.)
 // Node >= 22.1: the module compile cache, in a directory only root can write (cached code is
 // run as is), one per bundle digest and Node version; other keys are pruned so old bundles do
 // not pile up. Best effort: an unusable directory only costs the cache. Node 20 has no
 // enableCompileCache and skips all of it.
-const compileCache = (digest) => `if (require.main === module) try {
+const compileCache = (digest) => `if (require.main === module && Number(process.versions.node.split(".")[0]) >= 22) try {
   const enableCompileCache = require("node:module").enableCompileCache;
   if (typeof enableCompileCache === "function") {
     const fs = require("node:fs"), path = require("node:path");
@@ -144,6 +147,9 @@ if (require.main !== module) rest();
 else earlyPart.earlySkip(process.argv.slice(2), process.env, process.stderr).then((code) => (code === undefined ? rest() : process.exit(code)), rest);`;
 const bundleText = [banner, versionFastPath, compileCache(digest), loader, restAsComments, ""].join("\n");
 if (new Function(`return ${readRest}`)()(bundleText) !== body) throw new Error("the bundle's rest does not survive being carried as comments");
+// A fresh checkout has no dist/ (esbuild makes it only when it writes itself).
+if (/[^\x00-\x7f]/.test(bundleText)) throw new Error("the instance bundle must be ASCII (esbuild escapes the code; a comment or banner may not)");
+mkdirSync("dist", { recursive: true });
 writeFileSync("dist/eb-migrate.cjs", bundleText);
 
 // Development entry: sandbox and demo on top of every instance command. dynalite (and its

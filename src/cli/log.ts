@@ -1,4 +1,5 @@
 // Log records: compact text lines (colour on a TTY only) or JSON lines, to any number of sinks.
+import { monotonicNow } from "../runtime/monotonic.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -34,7 +35,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions, fields: LogFields = {}): Logger {
-  const now = options.now ?? (() => performance.now());
+  const now = options.now ?? monotonicNow;
   const wall = options.wallClock ?? (() => new Date());
   const start = now();
   const make = (base: LogFields): Logger => {

@@ -5,17 +5,18 @@
 // record with one signed GetItem. It only ever answers "skipped"; anything else — a release not
 // done, a flag, an unusual credential or endpoint set-up, any error, a slow answer — hands over
 // (undefined) with nothing written, and the full bundle starts from the beginning.
-import { parseArgs } from "node:util";
 import type { Output } from "../cli/command.js";
 import { createLogger, type LogRecord } from "../cli/log.js";
 import { instanceRoot } from "../config/environment.js";
-import { resolveSettings } from "../config/settings.js";
+import { resolveSettings, type Settings } from "../config/settings.js";
 import { environmentProperties } from "../instance/eb-files.js";
 import { discoverDeployment, discoverIdentity } from "../instance/identity.js";
 import { MODE_SETTINGS_CHECKS } from "../release/modes/settings-checks.js";
 import { releaseFromItem } from "../release/record-item.js";
 import { logRunStart, runLogSinks, skipRun } from "../release/run-log.js";
+import type { RunOutcome } from "../release/runner.js";
 import { writeRunStats } from "../release/run-stats.js";
+import { monotonicNow } from "../runtime/monotonic.js";
 import { nodeVersionWarning } from "../runtime/node-version.js";
 import { PARTITION_KEY, releaseKey } from "../table/table.js";
 import { credentialSource } from "./credentials.js";
@@ -30,19 +31,34 @@ class HandOver extends Error {}
 
 /** 0 when this run is a skip (its lines written, as `run` writes them); undefined to run the full bundle. */
 export async function earlySkip(argv: string[], env: NodeJS.ProcessEnv, stderr: Output): Promise<number | undefined> {
+  let skip: Skip | undefined;
   try {
-    return await skip(argv, env, stderr);
+    skip = await decide(argv, env);
   } catch {
     return undefined;
   }
+  // Decided: from here this run is the skip, whatever happens (never a second start line).
+  return skip ? finish(skip, stderr) : undefined;
 }
 
-async function skip(argv: string[], env: NodeJS.ProcessEnv, stderr: Output): Promise<number | undefined> {
+/** A run found to be a skip: its log records (not written yet) and what its stats need. */
+interface Skip {
+  outcome: RunOutcome;
+  records: LogRecord[];
+  settings: Settings;
+  runEnv: NodeJS.ProcessEnv;
+  root: string;
+  statsFile: string | undefined;
+  started: number;
+}
+
+async function decide(argv: string[], env: NodeJS.ProcessEnv): Promise<Skip | undefined> {
   if (argv[0] !== "run") return undefined;
-  // `run` alone, or with --stats-file (bench, chaos, demo); every other flag is the full path's.
-  const { values } = parseArgs({ args: argv.slice(1), options: { "stats-file": { type: "string" } }, strict: true, allowPositionals: false });
+  // `run` alone, or with --stats-file F (bench, chaos, demo); every other flag is the full path's.
+  const statsFile = argv.length === 3 && argv[1] === "--stats-file" && argv[2] !== "" ? argv[2] : undefined;
+  if (argv.length !== 1 && statsFile === undefined) return undefined;
   const signal = AbortSignal.timeout(EARLY_SKIP_BUDGET_MS);
-  const started = performance.now();
+  const started = monotonicNow();
   const root = instanceRoot(env);
   // As run does: the environment properties join the environment, values already set win.
   const properties = await environmentProperties(root);
@@ -74,12 +90,18 @@ async function skip(argv: string[], env: NodeJS.ProcessEnv, stderr: Output): Pro
   const item = await getItem({ endpoint, region: identity.region, credentials, table: settings.table, key: { [PARTITION_KEY]: { S: releaseKey(identity.environmentId, deployment.key) } }, signal });
   const release = item ? releaseFromItem(item) : undefined;
   if (release?.status !== "succeeded") return undefined;
-  const outcome = skipRun(log, deployment, release);
+  return { outcome: skipRun(log, deployment, release), records, settings, runEnv, root, statsFile, started };
+}
 
+function finish({ outcome, records, settings, runEnv, root, statsFile, started }: Skip, stderr: Output): number {
   const sinks = runLogSinks(stderr, settings.logFormat, runEnv, root);
   for (const record of records) for (const sink of sinks) sink(record);
-  if (values["stats-file"] !== undefined) {
-    writeRunStats(values["stats-file"], { exitCode: 0, role: outcome.role, leader: outcome.leader, durationMs: Math.round(performance.now() - started), calls: Object.fromEntries(handover.calls), maxRssKb: process.resourceUsage().maxRSS, early: true });
+  if (statsFile === undefined) return 0;
+  try {
+    writeRunStats(statsFile, { exitCode: 0, role: outcome.role, leader: outcome.leader, durationMs: Math.round(monotonicNow() - started), calls: Object.fromEntries(handover.calls), maxRssKb: process.resourceUsage().maxRSS, early: true });
+    return 0;
+  } catch (error) {
+    stderr.write(`eb-migrate run: cannot write --stats-file ${statsFile} (${(error as Error).message})\n`);
+    return 1;
   }
-  return 0;
 }

@@ -1,6 +1,7 @@
 // Time as a seam: a monotonic clock for every duration the tool judges (lease expiry,
 // timeouts, backoff), the wall clock only for records shown to people.
 import { setTimeout as delay } from "node:timers/promises";
+import { monotonicNow } from "./monotonic.js";
 
 export interface Clock {
   /** Monotonic milliseconds (never jumps with NTP or a skewed wall clock). */
@@ -12,7 +13,7 @@ export interface Clock {
 }
 
 export const systemClock: Clock = {
-  now: () => performance.now(),
+  now: monotonicNow,
   wallNow: () => Date.now(),
   sleep: async (ms, signal) => {
     await delay(Math.max(0, ms), undefined, signal ? { signal } : undefined);

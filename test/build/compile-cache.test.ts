@@ -23,6 +23,8 @@ function setup() {
   writeFileSync(
     stub,
     `const Module = require("node:module"), fs = require("node:fs");
+// The bundle asks for the cache from Node 22 on: this Node says it is one.
+Object.defineProperty(process.versions, "node", { value: "22.1.0" });
 Module.enableCompileCache = (dir) => { fs.appendFileSync(${JSON.stringify(calls)}, "enable " + dir + "\\n"); return { status: 0, directory: dir }; };
 const compile = Module.prototype._compile;
 Module.prototype._compile = function (content, filename) { fs.appendFileSync(${JSON.stringify(calls)}, "compile " + content.length + "\\n"); return compile.call(this, content, filename); };
