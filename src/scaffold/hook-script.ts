@@ -20,16 +20,18 @@ export const PREFERRED_NODE_MAJOR = 22;
  */
 export const FIND_NODE_FUNCTION = `# Sets found to NAME's path as 'command -v NAME' finds an executable (NAME itself when it has a
 # slash), without a subshell: the hook runs on every instance of every deploy.
+# (Bash 4.2 too: Amazon Linux 2 has it.)
 find_on_path() {
-  local - dir IFS=:
-  set -f
+  local dir dirs
   found=""
   if [[ "$1" == */* ]]; then
-    [[ -f "$1" && -x "$1" ]] && found="$1"
-    [[ -n "$found" ]]
-    return
+    [[ -f "$1" && -x "$1" ]] || return 1
+    found="$1"
+    return 0
   fi
-  for dir in \${PATH:-}; do
+  [[ -n "\${PATH:-}" ]] || return 1
+  IFS=: read -r -a dirs <<<"$PATH"
+  for dir in "\${dirs[@]}"; do
     if [[ -f "\${dir:-.}/$1" && -x "\${dir:-.}/$1" ]]; then
       found="\${dir:-.}/$1"
       return 0

@@ -256,6 +256,16 @@ describe("the predeploy hook script", () => {
     expect(result.stderr).toMatch(/warning: running on Node\.js 20 /);
   });
 
+  it("looks through PATH as bash does: an empty entry, a directory with a space, glob characters", () => {
+    const { base, bin, run } = { ...instance({}), base: mkdtempSync(join(tmpdir(), "ebm-path-")) };
+    const spaced = join(base, "my node *");
+    mkdirSync(spaced);
+    symlinkSync(process.execPath, join(spaced, "node-22"));
+    const result = run({ PATH: `:${join(base, "missing")}:${spaced}:${bin}` });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain("fake eb-migrate");
+  });
+
   it("prefers node-22 over a Node 20 `node` and over node-20", () => {
     const { run } = instance({ node: "#!/usr/bin/bash\necho v20.1.0\n", "node-20": "#!/usr/bin/bash\nexit 9\n", "node-22": process.execPath });
     const result = run();
