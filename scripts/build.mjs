@@ -60,17 +60,14 @@ const compileCache = (digest) => `if (require.main === module && Number(process.
   }
 } catch {}`;
 
-// What runs on instances: only Node built-ins at run time, in two parts, each one string
-// compiled (module._compile, the CommonJS loader's own path, where the compile cache applies)
-// after the lines above — so a file's text is never parsed before it is needed, and
-// `--version` pays for neither.
-//
+// What runs on instances: only Node built-ins at run time, in two parts (laid out below, after
+// the lines above, so `--version` runs none of either):
 // 1. The early skip (src/early/): `run` for a deployment already released, answered without
-//    the AWS SDK. It is built with every module of its graph exported whole (pass 1 finds the
-//    graph, pass 2 builds it), and
-// 2. the rest of the bundle, built with each of those modules taken from part 1 at run time
+//    the AWS SDK. Built with every shared module's exports kept whole: pass 1 finds its graph,
+//    pass 2a learns each module's export names, pass 2b builds it.
+// 2. The rest of the bundle, built with each of those modules taken from part 1 at run time
 //    (the plugin below), so no module is in the file twice and the two parts share one
-//    instance of each (one settings table, one HandOver state).
+//    instance of each (one settings table, one handover state).
 const EARLY_ENTRY = "src/early/entry.ts";
 // Part 1's modules, in order, for part 2 (a global: part 2 is compiled as a module of its own).
 const EARLY_GLOBAL = "__ebMigrateEarlyModules";
