@@ -14,7 +14,7 @@ import { discoverDeployment, discoverIdentity } from "../instance/identity.js";
 import { MODE_SETTINGS_CHECKS } from "../release/modes/settings-checks.js";
 import { releaseFromItem } from "../release/record-item.js";
 import { logRunStart, runLogSinks, skipRun } from "../release/run-log.js";
-import type { RunOutcome } from "../release/runner.js";
+import type { RunOutcome } from "../release/run-outcome.js";
 import { writeRunStats } from "../release/run-stats.js";
 import { monotonicNow } from "../runtime/monotonic.js";
 import { nodeVersionWarning } from "../runtime/node-version.js";

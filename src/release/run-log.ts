@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { formatJson, streamSink, type LogFormat, type LogSink, type Logger } from "../cli/log.js";
 import type { Deployment, Identity } from "../instance/types.js";
 import type { ReleaseRecord } from "./record-item.js";
-import type { RunOutcome } from "./runner.js";
+import type { RunOutcome } from "./run-outcome.js";
 
 /** The on-instance log file (below EB_MIGRATE_ROOT): `run` appends to it; the ebextension adds it to `eb logs`. */
 export const LOG_FILE = "/var/log/eb-migrate.log";

@@ -17,21 +17,13 @@ import type { LeaderOutcome } from "./leader-outcome.js";
 import { releaseMode } from "./modes/index.js";
 import type { ReleaseRecord, ReleaseStore } from "./record.js";
 import { skipRun } from "./run-log.js";
+import type { RunOutcome } from "./run-outcome.js";
 
 /** A progress line this often while waiting. */
 export const PROGRESS_EVERY_MS = 10_000;
 /** How long the table must stay unreachable, before any successful call, to fall back. */
 export const DEFAULT_FALLBACK_AFTER_MS = 15_000;
 
-export type Role = "leader" | "follower" | "skipped" | "fallback-leader" | "fallback-follower";
-
-export interface RunOutcome {
-  role: Role;
-  /** The instance whose command run this outcome is about. */
-  leader?: string;
-  takeover?: "holder-gone" | "lease-expired";
-  attempt?: number;
-}
 
 
 export interface RunnerDeps {
