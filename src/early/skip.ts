@@ -27,8 +27,6 @@ import { EarlyMetadata, metadataEndpoint } from "./imds.js";
 /** The whole early skip, IMDS and GetItem included; past it the full path asks again. */
 export const EARLY_SKIP_BUDGET_MS = 1500;
 
-class HandOver extends Error {}
-
 /** 0 when this run is a skip (its lines written, as `run` writes them); undefined to run the full bundle. */
 export async function earlySkip(argv: string[], env: NodeJS.ProcessEnv, stderr: Output): Promise<number | undefined> {
   let skip: Skip | undefined;
@@ -78,7 +76,7 @@ async function decide(argv: string[], env: NodeJS.ProcessEnv): Promise<Skip | un
   if (nodeWarning) log.warn(nodeWarning);
   const metadata = new EarlyMetadata(imdsEndpoint, signal);
   const [identity, deployment, credentials] = await Promise.all([
-    discoverIdentity({ env: runEnv, root, metadata, describeTags: () => Promise.reject(new HandOver("EC2 DescribeTags is the full path's")) }),
+    discoverIdentity({ env: runEnv, root, metadata, describeTags: () => Promise.reject(new Error("EC2 DescribeTags is the full path's")) }),
     discoverDeployment(root),
     source.kind === "env" ? source.credentials : metadata.credentials(),
   ]);

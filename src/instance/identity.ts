@@ -11,10 +11,6 @@ import { readEnvironmentMetadata, readVersionManifest, sourceBundleDigest } from
 import type { Deployment, Identity } from "./types.js";
 
 export interface InstanceMetadata {
-  get(path: string): Promise<string | undefined>;
-}
-
-export interface InstanceMetadata {
   /** The value under /latest/meta-data/, trimmed; undefined when missing (404) or empty. */
   get(path: string): Promise<string | undefined>;
 }

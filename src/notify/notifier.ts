@@ -11,7 +11,7 @@ import type { Logger } from "../cli/log.js";
 import { deployedOptionSettings } from "../instance/eb-options.js";
 import type { Deployment, Identity } from "../instance/types.js";
 import type { LeaderOutcome } from "../release/leader-outcome.js";
-import type { NotificationState } from "../release/record.js";
+import type { NotificationState } from "../release/record-item.js";
 import type { Redactor } from "../release/redact.js";
 import { buildNotification, type Notification } from "./message.js";
 import { NotificationMarks } from "./record.js";

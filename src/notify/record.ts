@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { classifyDynamoError } from "../table/errors.js";
 import { PARTITION_KEY, releaseKey } from "../table/table.js";
-import type { NotificationState } from "../release/record.js";
+import type { NotificationState } from "../release/record-item.js";
 
 export interface NotificationKey {
   environmentId: string;

@@ -4,7 +4,7 @@ import { GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient }
 import type { LeaseRecord } from "../election/decide.js";
 import { leaseFromItem } from "../election/lease.js";
 import { leaseKey, PARTITION_KEY } from "../table/table.js";
-import { releaseFromItem, type ReleaseRecord } from "../release/record.js";
+import { releaseFromItem, type ReleaseRecord } from "../release/record-item.js";
 
 export interface History {
   releases: ReleaseRecord[];

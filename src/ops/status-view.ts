@@ -1,7 +1,7 @@
 // What `eb-migrate status` shows: the release history as a table (newest first) and the lease
 // line, or one JSON document. Wall-clock ages here are for people only.
 import type { LeaseRecord } from "../election/decide.js";
-import type { ReleaseRecord } from "../release/record.js";
+import type { ReleaseRecord } from "../release/record-item.js";
 import type { EnvironmentTarget } from "./target.js";
 import { formatDuration, paint, relativeTime, renderTable, type Cell } from "./table-text.js";
 

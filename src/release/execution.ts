@@ -2,7 +2,7 @@
 // one result shape for success and failure, like execa's.
 import type { FenceView } from "../election/fence.js";
 import type { DbLockReport } from "./db-lock/watch.js";
-import type { ReleaseRecord } from "./record.js";
+import type { ReleaseRecord } from "./record-item.js";
 
 export interface ExecutionResult {
   /** Exit code of the command (local) or of the chosen container (ecs); null when none. */

@@ -12,8 +12,6 @@ import { PARTITION_KEY, releaseKey, RELEASE_HISTORY_DAYS, TTL_ATTRIBUTE } from "
 import type { DbLockReport } from "./db-lock/watch.js";
 import { releaseFromItem, type ReleaseRecord } from "./record-item.js";
 
-export { releaseFromItem, type ElectionMode, type NotificationState, type ReleaseRecord, type ReleaseStatus } from "./record-item.js";
-
 /**
  * Stored sizes (UTF-8 bytes). DynamoDB's item limit is 400 KB including attribute names
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items);

@@ -5,17 +5,18 @@ import { ConfigError, NoElectionError, ReleaseFailedError, WaitTimeoutError, typ
 import type { Logger } from "../cli/log.js";
 import type { Settings } from "../config/settings.js";
 import { decide, followerDelayMs, HOLDER_CHECK_SPREAD_MS, holderCheckDelayMs, observe, renewalsLate, type Decision, type HolderState, type LeaseRecord, type Observation } from "../election/decide.js";
-import { unfenced, type FenceView } from "../election/fence.js";
+import { unfenced } from "../election/fence.js";
 import { startHeartbeat } from "../election/heartbeat.js";
 import type { HeldLease, LeaseStore } from "../election/lease.js";
 import { TableRefusedError, TableUnavailableError, TableUnusableError } from "../table/errors.js";
 import type { Deployment, Identity } from "../instance/types.js";
 import { backoffDelay } from "../runtime/backoff.js";
 import type { Clock } from "../runtime/clock.js";
-import type { Execute, ExecutionHooks, ExecutionResult } from "./execution.js";
+import type { Execute, ExecutionResult } from "./execution.js";
 import type { LeaderOutcome } from "./leader-outcome.js";
 import { releaseMode } from "./modes/index.js";
-import type { ReleaseRecord, ReleaseStore } from "./record.js";
+import type { ReleaseStore } from "./record.js";
+import type { ReleaseRecord } from "./record-item.js";
 import { skipRun } from "./run-log.js";
 import type { RunOutcome } from "./run-outcome.js";
 
@@ -23,8 +24,6 @@ import type { RunOutcome } from "./run-outcome.js";
 export const PROGRESS_EVERY_MS = 10_000;
 /** How long the table must stay unreachable, before any successful call, to fall back. */
 export const DEFAULT_FALLBACK_AFTER_MS = 15_000;
-
-
 
 export interface RunnerDeps {
   settings: Settings;

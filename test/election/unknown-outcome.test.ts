@@ -4,7 +4,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LeaseStore } from "../../src/election/lease.js";
-import { ReleaseStore, type ReleaseRecord } from "../../src/release/record.js";
+import type { ReleaseRecord } from "../../src/release/record-item.js";
+import { ReleaseStore } from "../../src/release/record.js";
 import { systemClock } from "../../src/runtime/clock.js";
 import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 

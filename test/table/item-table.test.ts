@@ -3,7 +3,8 @@
 // is permanent — and the release outcome is then written once more in a reduced form.
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ReleaseStore, STORED_TAIL_BYTES, type ReleaseRecord } from "../../src/release/record.js";
+import type { ReleaseRecord } from "../../src/release/record-item.js";
+import { ReleaseStore, STORED_TAIL_BYTES } from "../../src/release/record.js";
 import { systemClock } from "../../src/runtime/clock.js";
 import { sandboxClientConfig, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { TableRefusedError } from "../../src/table/errors.js";
