@@ -12,7 +12,7 @@ import { AwsError } from "./wire-errors.js";
 import { paginate } from "./pagination.js";
 import { queryService, type QueryFields, type QueryParams } from "./query-protocol.js";
 import type { XmlValue } from "./xml.js";
-import { availabilityZones, INSTANCE_TYPE, LAUNCH_TEMPLATE_ID, SUBNET_IDS } from "./facts.js";
+import { availabilityZones, INSTANCE_TYPE, isoSeconds, LAUNCH_TEMPLATE_ID, SUBNET_IDS } from "./facts.js";
 
 export const AUTO_SCALING_NAMESPACE = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
 
@@ -295,7 +295,7 @@ async function instanceActivities(env: SandboxEnvironment, p: QueryParams, what:
       ActivityId: randomUUID(),
       AutoScalingGroupName: group,
       Description: what.description(instance.id),
-      Cause: `At ${at.toISOString().replace(/\.\d{3}Z$/, "Z")} instance ${instance.id} ${what.happened} in response to a user request${capacity}.`,
+      Cause: `At ${isoSeconds(at)} instance ${instance.id} ${what.happened} in response to a user request${capacity}.`,
       StartTime: at,
       StatusCode: what.statusCode,
       Progress: what.progress,

@@ -14,3 +14,8 @@ export function availabilityZones(region: string): string[] {
 export function privateDnsName(privateIp: string): string {
   return `ip-${privateIp.replace(/\./g, "-")}.ec2.internal`;
 }
+
+/** A time as AWS writes it in IMDS documents and activity causes: ISO 8601 to the second. */
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}

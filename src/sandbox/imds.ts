@@ -9,7 +9,7 @@ import { applyFault } from "./fault-response.js";
 import type { FaultInjector } from "./faults.js";
 import { listen, send, type Listener } from "./http.js";
 import { newMetadataToken } from "./ids.js";
-import { IMAGE_ID, INSTANCE_TYPE, privateDnsName } from "./facts.js";
+import { IMAGE_ID, INSTANCE_TYPE, isoSeconds, privateDnsName } from "./facts.js";
 import { SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY } from "./state.js";
 
 /** The instance profile's role: the one Elastic Beanstalk creates by default. */
@@ -136,7 +136,7 @@ function metadata(env: SandboxEnvironment, i: SandboxInstance): Map<string, stri
           imageId: IMAGE_ID,
           instanceId: i.id,
           instanceType: INSTANCE_TYPE,
-          pendingTime: i.launchTime.toISOString().replace(/\.\d{3}Z$/, "Z"),
+          pendingTime: isoSeconds(i.launchTime),
           privateIp: i.privateIp,
           region,
           version: "2017-09-30",
@@ -152,18 +152,18 @@ function metadata(env: SandboxEnvironment, i: SandboxInstance): Map<string, stri
   // the role's name under iam/security-credentials/, its temporary credentials as JSON below it.
   // The sandbox's own keys (no service checks signatures), with a session token as STS gives.
   const issued = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
-  entries.set("meta-data/iam/info", JSON.stringify({ Code: "Success", LastUpdated: issued.toISOString().replace(/\.\d{3}Z$/, "Z"), InstanceProfileArn: `arn:aws:iam::${accountId}:instance-profile/${INSTANCE_ROLE}`, InstanceProfileId: "AIPASANDBOXEXAMPLE00" }, null, 2));
+  entries.set("meta-data/iam/info", JSON.stringify({ Code: "Success", LastUpdated: isoSeconds(issued), InstanceProfileArn: `arn:aws:iam::${accountId}:instance-profile/${INSTANCE_ROLE}`, InstanceProfileId: "AIPASANDBOXEXAMPLE00" }, null, 2));
   entries.set(
     `meta-data/iam/security-credentials/${INSTANCE_ROLE}`,
     JSON.stringify(
       {
         Code: "Success",
-        LastUpdated: issued.toISOString().replace(/\.\d{3}Z$/, "Z"),
+        LastUpdated: isoSeconds(issued),
         Type: "AWS-HMAC",
         AccessKeyId: SANDBOX_ACCESS_KEY_ID,
         SecretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
         Token: "sandbox-session-token",
-        Expiration: new Date(issued.getTime() + 6 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+        Expiration: isoSeconds(new Date(issued.getTime() + 6 * 3_600_000)),
       },
       null,
       2,
